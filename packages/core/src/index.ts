@@ -1,0 +1,2 @@
+// Public API of @tsips/core.
+export {};

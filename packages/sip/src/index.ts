@@ -1,0 +1,2 @@
+// Public API of @tsips/sip. Each module adds its own export line.
+export * from './errors';
