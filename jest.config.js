@@ -11,7 +11,7 @@ module.exports = {
   testMatch: ['**/src/**/*.test.ts', '**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleNameMapper: {
-    '^@tsips/(sip|script|core|modules|cli)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@tsips/(sip|script|core|modules|cli|test-support)$': '<rootDir>/packages/$1/src/index.ts',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }],

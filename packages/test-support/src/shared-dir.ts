@@ -6,6 +6,7 @@ import * as path from 'node:path';
  * TSIPS_SHARED overrides that for unusual layouts.
  */
 export function sharedDir(...parts: string[]): string {
-  const base = process.env.TSIPS_SHARED ?? path.resolve(__dirname, '..', '..', '..', 'shared');
+  // packages/test-support/{src,dist} -> repository root -> its sibling shared/
+  const base = process.env.TSIPS_SHARED ?? path.resolve(__dirname, '..', '..', '..', '..', 'shared');
   return path.join(base, ...parts);
 }
