@@ -1,0 +1,31 @@
+/** CSeq (RFC 3261 §20.16): `1*DIGIT LWS Method`, sequence number below 2**31 per §8.1.1.5 when generated, 32-bit when received. */
+import { ParseError } from '../errors';
+import { MAX_UINT32, parseUnsigned, scanToken, skipLws, trimEnd } from '../scan';
+
+export interface CSeq {
+  seq: number;
+  /** Method token as written (case-sensitive per RFC 3261 §7.1). */
+  method: string;
+}
+
+const H = 'CSeq';
+
+export function parseCSeq(body: string): CSeq {
+  const end = trimEnd(body, 0, body.length);
+  const start = skipLws(body, 0, end);
+  let i = start;
+  while (i < end) {
+    const c = body.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    i++;
+  }
+  if (i === start) throw new ParseError('sequence number is not a number', H, start);
+  // RFC 3261 §8.1.1.5: the number MUST be expressible as a 32-bit unsigned integer
+  const seq = parseUnsigned(body, start, i, MAX_UINT32, H, 'sequence number');
+  const m = skipLws(body, i, end);
+  if (m === i) throw new ParseError(m >= end ? 'missing method' : 'expected white space after sequence number', H, m);
+  const mEnd = scanToken(body, m, end);
+  if (mEnd === m) throw new ParseError('missing method', H, m);
+  if (mEnd !== end) throw new ParseError('unexpected text after method', H, mEnd);
+  return { seq, method: body.slice(m, mEnd) };
+}
