@@ -7,7 +7,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const benches = ['bench-sip.js', 'bench-script.js'];
+const benches = ['bench-sip.js', 'bench-grammar.js', 'bench-script.js'];
 let failed = 0;
 for (const file of benches) {
   const full = path.join(__dirname, file);

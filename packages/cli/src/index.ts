@@ -1,2 +1,4 @@
 // Public API of @tsips/cli.
-export {};
+export { main, type CliIo } from './tsips';
+export { checkScriptFile, formatCheckReport, type CheckOutcome } from './check-command';
+export { VERSION } from './version';

@@ -1,2 +1,67 @@
-// Public API of @tsips/modules.
-export {};
+// Public API of @tsips/modules: one export table per OpenSIPS module, and a registry of
+// all of them together with the core table of @tsips/script.
+import { createModuleRegistry, type ModuleExports, type ModuleRegistry } from '@tsips/script';
+import { acc } from './acc';
+import { alias_db } from './alias_db';
+import { auth } from './auth';
+import { auth_db } from './auth_db';
+import { cachedb_local } from './cachedb_local';
+import { db_sqlite } from './db_sqlite';
+import { dialog } from './dialog';
+import { dispatcher } from './dispatcher';
+import { domain } from './domain';
+import { drouting } from './drouting';
+import { fraud_detection } from './fraud_detection';
+import { load_balancer } from './load_balancer';
+import { maxfwd } from './maxfwd';
+import { nathelper } from './nathelper';
+import { permissions } from './permissions';
+import { pike } from './pike';
+import { proto_tcp } from './proto_tcp';
+import { proto_tls } from './proto_tls';
+import { proto_udp } from './proto_udp';
+import { ratelimit } from './ratelimit';
+import { registrar } from './registrar';
+import { rr } from './rr';
+import { signaling } from './signaling';
+import { sipmsgops } from './sipmsgops';
+import { sl } from './sl';
+import { textops } from './textops';
+import { tls_mgm } from './tls_mgm';
+import { tm } from './tm';
+import { userblacklist } from './userblacklist';
+import { usrloc } from './usrloc';
+
+export {
+  acc, alias_db, auth, auth_db, cachedb_local, db_sqlite, dialog, dispatcher, domain, drouting,
+  fraud_detection, load_balancer, maxfwd, nathelper, permissions, pike, proto_tcp, proto_tls,
+  proto_udp, ratelimit, registrar, rr, signaling, sipmsgops, sl, textops, tls_mgm, tm,
+  userblacklist, usrloc,
+};
+
+/** Every module tsips knows, in OpenSIPS's usual load order (transports and core SIP first). */
+export const allModules: readonly ModuleExports[] = [
+  proto_udp, proto_tcp, tls_mgm, proto_tls, db_sqlite,
+  sl, signaling, tm, rr, maxfwd, sipmsgops, textops,
+  usrloc, registrar, auth, auth_db, cachedb_local,
+  pike, ratelimit, dialog, drouting, permissions, userblacklist, fraud_detection,
+  dispatcher, load_balancer, acc, nathelper, domain, alias_db,
+];
+
+/**
+ * The registry of the core table plus every module (loaded by a script or not, so the
+ * checker can name the missing loadmodule). Options go to the core table (random source
+ * and initial probability of the rand_* functions).
+ */
+export function createRegistry(coreOpts?: Parameters<typeof createModuleRegistry>[1]): ModuleRegistry {
+  return createModuleRegistry(allModules, coreOpts);
+}
+
+export { MiNotImplementedError } from './shared/declare';
+export { ISSUE } from './shared/issues';
+export { FlagSyntaxError, parseFlagString, type FlagSetSpec, type ParsedFlags } from './shared/flags';
+export { LOOKUP_FLAGS, SAVE_FLAGS } from './registrar/flags';
+export { T_RELAY_FLAGS } from './tm';
+export { CREATE_DIALOG_FLAGS } from './dialog';
+export { parseQop, parseAlgorithms, type ParsedQop } from './auth/qop';
+export { parseValidateFlags, VALIDATE_FLAGS } from './sipmsgops/validate-flags';

@@ -1,0 +1,53 @@
+import { Command, Option } from 'commander';
+import { allModules } from '@tsips/modules';
+import { checkScriptFile, formatCheckReport } from './check-command';
+import { VERSION } from './version';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const processIo: CliIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+/**
+ * `tsips`: the server's command line, shaped after `opensips`: `-f` names the script, `-c`
+ * only checks it (exit 0 when it is good, 1 otherwise, for CI pipelines), `-V` prints the
+ * version. Returns the process exit code instead of exiting, so tests can call it.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const program = new Command('tsips')
+    .description('OpenSIPS-compatible SIP security proxy')
+    .option('-f, --file <cfg>', 'routing script to load', 'opensips.cfg')
+    .option('-c, --check', 'check the script (syntax, modules, functions, routes) and exit')
+    .addOption(new Option('-l, --log-level <level>', 'log level (overrides log_level in the script)'))
+    .version(`tsips ${VERSION}`, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  try {
+    program.parse(argv as string[], { from: 'user' });
+  } catch (e) {
+    const code = (e as { exitCode?: number }).exitCode;
+    return typeof code === 'number' ? code : 2;
+  }
+  const opts = program.opts<{ file: string; check?: boolean }>();
+
+  const outcome = checkScriptFile(opts.file, allModules);
+  if (opts.check) {
+    (outcome.errors > 0 ? io.err : io.out)(formatCheckReport(opts.file, outcome));
+    return outcome.errors > 0 ? 1 : 0;
+  }
+  if (outcome.errors > 0) {
+    io.err(formatCheckReport(opts.file, outcome));
+    return 1;
+  }
+  // The SIP core (transports, transactions) is the next milestone; until it lands, running
+  // a script is refused plainly rather than pretending to serve.
+  io.err(`tsips: ${opts.file} checks OK, but this build has no SIP core yet: only -c is available\n`);
+  return 2;
+}

@@ -1,0 +1,59 @@
+/**
+ * textops: regular-expression search and replace on the raw message text (headers and
+ * body) and sed-like substitutions on the whole message, the Request-URI or its user.
+ */
+import type { ModuleExports, ParamSpec } from '@tsips/script';
+import { fn } from '../shared/declare';
+import { ISSUE } from '../shared/issues';
+import { regex, str } from '../shared/params';
+import { MSG_NO_ERR, REQ_FAIL_REPLY_BRANCH } from '../shared/routes';
+
+/**
+ * A sed-style `/re/replacement/flags` expression (any delimiter; flags i and g). OpenSIPS
+ * compiles it at load (NO_EXPAND: pseudo-variables in the replacement are expanded per call).
+ */
+export function validateSubst(literal: string): string | undefined {
+  if (literal.length < 4) return `'${literal}' is not a /regexp/replacement/flags expression`;
+  const delim = literal[0]!;
+  const parts: string[] = [];
+  let cur = '';
+  for (let i = 1; i < literal.length; i++) {
+    const ch = literal[i]!;
+    if (ch === '\\' && i + 1 < literal.length) {
+      cur += ch + literal[i + 1]!;
+      i++;
+    } else if (ch === delim) {
+      parts.push(cur);
+      cur = '';
+    } else {
+      cur += ch;
+    }
+  }
+  if (parts.length !== 2) return `'${literal}' is not a ${delim}regexp${delim}replacement${delim}flags expression`;
+  if (!/^[ig]*$/.test(cur)) return `unknown substitution flags '${cur}' (expected i and/or g)`;
+  if (parts[0] === '') return 'empty regular expression in substitution';
+  return undefined;
+}
+
+const subst: ParamSpec = { name: 'substitution', kind: 'static-string', validate: validateSubst };
+
+const R = ISSUE.sipCore;
+
+export const textops: ModuleExports = {
+  name: 'textops',
+  functions: [
+    fn('search', [regex('regex')], MSG_NO_ERR, R, 'True when the message text (start line, headers, body) matches.'),
+    fn('search_body', [regex('regex')], MSG_NO_ERR, R, 'True when the body matches.'),
+    fn('search_append', [regex('regex'), str('text')], MSG_NO_ERR, R, 'Inserts the text after the first match in the message.'),
+    fn('search_append_body', [regex('regex'), str('text')], MSG_NO_ERR, R, 'Inserts the text after the first match in the body.'),
+    fn('replace', [regex('regex'), str('text')], MSG_NO_ERR, R, 'Replaces the first match in the message.'),
+    fn('replace_body', [regex('regex'), str('text')], MSG_NO_ERR, R, 'Replaces the first match in the body.'),
+    fn('replace_all', [regex('regex'), str('text')], MSG_NO_ERR, R, 'Replaces every match in the message.'),
+    fn('replace_body_all', [regex('regex'), str('text')], MSG_NO_ERR, R, 'Replaces every match in the body, line by line.'),
+    fn('replace_body_atonce', [regex('regex'), str('text')], MSG_NO_ERR, R, 'Replaces every match in the body taken as one string.'),
+    fn('subst', [subst], MSG_NO_ERR, R, 'sed-like substitution on the message headers.'),
+    fn('subst_uri', [subst], REQ_FAIL_REPLY_BRANCH, R, 'sed-like substitution on the Request-URI.'),
+    fn('subst_user', [subst], REQ_FAIL_REPLY_BRANCH, R, 'sed-like substitution on the Request-URI user (added when missing).'),
+    fn('subst_body', [subst], MSG_NO_ERR, R, 'sed-like substitution on the body.'),
+  ],
+};

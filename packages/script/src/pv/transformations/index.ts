@@ -1,0 +1,10 @@
+export { findTransform, registerTransform, transformNames } from './registry';
+export type { ArgSyntax, TransformDef, TransformEnv } from './types';
+export { checkTransform } from './check';
+export { compilePosixEre, posixEreToJsSource, PosixRegexError } from './posix-regex';
+export type { PosixFlags } from './posix-regex';
+export { parseSubst, runSubst, SubstError } from './subst';
+export type { SubstExpr } from './subst';
+export { parseIp, parseIPv4, parseIPv6, formatIp } from './ip';
+export { parseLooseParams } from './param-list';
+export { parseCsvRecord } from './csv';

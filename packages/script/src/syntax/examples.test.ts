@@ -1,0 +1,70 @@
+/**
+ * The example scripts in examples/ (residential registrar+proxy, trunking,
+ * load balancer) load without a single diagnostic, includes resolved.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadScript } from './load';
+import { formatDiagnostics } from './diagnostics';
+import type * as A from './ast';
+
+const repo = path.resolve(__dirname, '..', '..', '..', '..');
+const examples = fs.readdirSync(path.join(repo, 'examples')).filter((f) => f.endsWith('.cfg')).sort();
+
+function load(name: string) {
+  const r = loadScript(path.join('examples', name), { cwd: repo });
+  expect(formatDiagnostics(r.diagnostics, r.files)).toBe('');
+  return r.script;
+}
+
+function routes(s: A.Script): string[] {
+  return s.items.filter((i): i is A.RouteBlock => i.kind === 'Route').map((r) => (r.name === null ? r.type : `${r.type}:${r.name}`));
+}
+
+it('has the three example scripts', () => {
+  expect(examples).toEqual(expect.arrayContaining(['opensips.cfg', 'trunking.cfg', 'load-balancer.cfg']));
+});
+
+it.each(examples)('%s loads without diagnostics', (name) => {
+  const s = load(name);
+  expect(s.items.some((i) => i.kind === 'LoadModule' && i.path.value === 'proto_udp.so')).toBe(true);
+  expect(routes(s)).toContain('request');
+});
+
+it('opensips.cfg has every route of a residential proxy and splices its include into route[register]', () => {
+  const s = load('opensips.cfg');
+  expect(routes(s)).toEqual([
+    'request',
+    'request:sanity',
+    'request:flood',
+    'request:in_dialog',
+    'request:auth_invite',
+    'request:register',
+    'request:relay',
+    'branch:per_branch_ops',
+    'onreply:handle_nat',
+    'failure:missed_call',
+    'local',
+    'timer:auth_counters',
+    'event:E_PIKE_BLOCKED',
+  ]);
+  expect(s.includes).toEqual([
+    expect.objectContaining({ directive: 'include_file', path: 'include/contact-check.cfg', resolved: path.join(repo, 'examples', 'include', 'contact-check.cfg'), skipped: false }),
+  ]);
+  const register = s.items.find((i): i is A.RouteBlock => i.kind === 'Route' && i.name === 'register')!;
+  // www_authorize, switch, then the two statements of the included file, then the rest
+  expect(register.body.slice(0, 4).map((st) => st.kind)).toEqual(['ExprStmt', 'Switch', 'Assign', 'While']);
+  const loop = register.body[3]!;
+  expect(loop.loc.file).toBe(path.join('examples', 'include', 'contact-check.cfg'));
+  expect(loop.loc.line).toBe(5);
+});
+
+it('trunking.cfg models sockets with as/tag, the blacklist with an exception and the scaling profile', () => {
+  const s = load('trunking.cfg');
+  const params = s.items.filter((i): i is A.CoreParam => i.kind === 'CoreParam');
+  const socket = params.find((p) => p.name === 'socket')!.value as A.SocketValue;
+  expect(socket.options.map((o) => o.name)).toEqual(['as', 'tag']);
+  const bl = params.find((p) => p.name === 'dst_blacklist')!.value as A.BlacklistValue;
+  expect(bl.entries.map((e) => e.negated)).toEqual([false, true]);
+  expect(params.find((p) => p.name === 'udp_workers')!.scalingProfile).toBe('TRUNK_PROFILE');
+});
