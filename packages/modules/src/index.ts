@@ -49,6 +49,19 @@ export const allModules: readonly ModuleExports[] = [
 ];
 
 /**
+ * Factories of modules that keep state (transactions, contacts, counters): a server
+ * instance needs its own copy. A stateful module folder exports `createNAME()` and adds
+ * one line here; the static table (`NAME`) stays for checking scripts.
+ */
+const factories: Partial<Record<string, () => ModuleExports>> = {
+};
+
+/** Fresh instances of every module for one server: factories where a module has state. */
+export function createAllModules(): ModuleExports[] {
+  return allModules.map((m) => factories[m.name]?.() ?? m);
+}
+
+/**
  * The registry of the core table plus every module (loaded by a script or not, so the
  * checker can name the missing loadmodule). Options go to the core table (random source
  * and initial probability of the rand_* functions).

@@ -236,7 +236,51 @@ export interface ModuleExports {
   stats?: readonly StatExport[];
   /** Names of modules that must be loaded too. */
   dependencies?: readonly string[];
-  init?: () => void | Promise<void>;
+  /** Called once when the server starts, after modparams are applied; `env.services` holds the core's services. */
+  init?: (env: ModuleEnv) => void | Promise<void>;
   childInit?: (worker: number) => void | Promise<void>;
   destroy?: () => void | Promise<void>;
+}
+
+/**
+ * A typed name for a service one part of the process offers to others: the SIP core
+ * offers its transports, tm its transactions, a db module its connections. The key is
+ * declared beside the service's interface; providers and users import the same key.
+ */
+export interface ServiceKey<T> {
+  readonly name: string;
+  /** Phantom field carrying the service type; never set. */
+  readonly __service?: T;
+}
+
+export function serviceKey<T>(name: string): ServiceKey<T> {
+  return { name };
+}
+
+/** The services of one server instance, filled at start-up before modules are initialised. */
+export class Services {
+  private readonly byName = new Map<string, unknown>();
+
+  provide<T>(key: ServiceKey<T>, impl: T): void {
+    if (this.byName.has(key.name)) throw new Error(`service '${key.name}' is provided twice`);
+    this.byName.set(key.name, impl);
+  }
+
+  /** The service, or an error naming what is missing (a start-up bug, not a script error). */
+  get<T>(key: ServiceKey<T>): T {
+    const s = this.byName.get(key.name);
+    if (s === undefined) throw new Error(`service '${key.name}' is not available`);
+    return s as T;
+  }
+
+  find<T>(key: ServiceKey<T>): T | undefined {
+    return this.byName.get(key.name) as T | undefined;
+  }
+}
+
+/** What a module's init hook receives. */
+export interface ModuleEnv {
+  services: Services;
+  /** Logs at an OpenSIPS level (L_ERR = -1 ... L_DBG = 4), prefixed with the module name by the core. */
+  log(level: number, text: string): void;
 }

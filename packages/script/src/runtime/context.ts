@@ -81,6 +81,24 @@ export interface LocalAddress {
   proto: string | null;
 }
 
+/**
+ * A destination beyond the Request-URI (OpenSIPS's branch set): `append_branch()`,
+ * registrar's lookup() forking to several contacts. tm relays to the RURI and each branch.
+ */
+export interface BranchInfo {
+  uri: string;
+  /** Outbound destination ($du of the branch), when it differs from the URI. */
+  dstUri: string | null;
+  /** q-value 0..1, null when the contact gave none. */
+  q: number | null;
+  /** Path header value to use as the branch's route set (RFC 3327). */
+  path: string | null;
+  /** Branch flags. */
+  flags: number;
+  /** Local socket to send from ("udp:127.0.0.1:5060"), when forced. */
+  socket: string | null;
+}
+
 /** How a route run ended. */
 export type EndState = 'running' | 'exit' | 'drop';
 
@@ -141,6 +159,13 @@ export class ScriptContext {
   /** Script line being executed ($cfg_line). */
   line = 0;
   file = '';
+  /** Branches beyond the Request-URI, in order (see {@link BranchInfo}). */
+  branches: BranchInfo[] = [];
+  /**
+   * Header lines (without CRLF) to add to the next reply this proxy generates for the
+   * message: append_to_reply(), registrar's Contact list, auth challenges.
+   */
+  replyHeaders: string[] = [];
   /** Per-message scratch space for modules (e.g. sl's "already replied"). */
   readonly moduleState = new Map<string, unknown>();
 
@@ -189,6 +214,8 @@ export class ScriptContext {
     this.dstUri = null;
     this.forceRport = false;
     this.addLocalRport = false;
+    if (this.branches.length > 0) this.branches = [];
+    if (this.replyHeaders.length > 0) this.replyHeaders = [];
     const err = this.err;
     if (err.class !== 0 || err.level !== 0 || err.info !== null || err.rcode !== 0 || err.rreason !== null) {
       this.err = { class: 0, level: 0, info: null, rcode: 0, rreason: null };
