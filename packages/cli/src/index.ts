@@ -2,3 +2,4 @@
 export { main, type CliIo } from './tsips';
 export { checkScriptFile, formatCheckReport, type CheckOutcome } from './check-command';
 export { VERSION } from './version';
+export { runServer, type RunOptions, type SignalSource } from './run-command';

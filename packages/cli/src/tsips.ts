@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { allModules } from '@tsips/modules';
+import { parseLogLevel } from '@tsips/script';
 import { checkScriptFile, formatCheckReport } from './check-command';
+import { runServer, type RunOptions } from './run-command';
 import { VERSION } from './version';
 
 export interface CliIo {
@@ -18,7 +20,7 @@ const processIo: CliIo = {
  * only checks it (exit 0 when it is good, 1 otherwise, for CI pipelines), `-V` prints the
  * version. Returns the process exit code instead of exiting, so tests can call it.
  */
-export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo = processIo, runOpts: Omit<RunOptions, 'logLevel'> = {}): Promise<number> {
   const program = new Command('tsips')
     .description('OpenSIPS-compatible SIP security proxy')
     .option('-f, --file <cfg>', 'routing script to load', 'opensips.cfg')
@@ -35,19 +37,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const code = (e as { exitCode?: number }).exitCode;
     return typeof code === 'number' ? code : 2;
   }
-  const opts = program.opts<{ file: string; check?: boolean }>();
+  const opts = program.opts<{ file: string; check?: boolean; logLevel?: string }>();
 
-  const outcome = checkScriptFile(opts.file, allModules);
   if (opts.check) {
+    const outcome = checkScriptFile(opts.file, allModules);
     (outcome.errors > 0 ? io.err : io.out)(formatCheckReport(opts.file, outcome));
     return outcome.errors > 0 ? 1 : 0;
   }
-  if (outcome.errors > 0) {
-    io.err(formatCheckReport(opts.file, outcome));
-    return 1;
+  const ro: RunOptions = { ...runOpts };
+  if (opts.logLevel !== undefined) {
+    const level = parseLogLevel(opts.logLevel);
+    if (level === undefined) {
+      io.err(`tsips: -l ${opts.logLevel}: a log level is -3..4 or L_ALERT..L_DBG\n`);
+      return 2;
+    }
+    ro.logLevel = level;
   }
-  // The SIP core (transports, transactions) is the next milestone; until it lands, running
-  // a script is refused plainly rather than pretending to serve.
-  io.err(`tsips: ${opts.file} checks OK, but this build has no SIP core yet: only -c is available\n`);
-  return 2;
+  // Runs in the foreground until SIGTERM/SIGINT; the script is loaded and checked by the server.
+  return runServer(opts.file, io, ro);
 }

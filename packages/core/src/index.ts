@@ -1,2 +1,12 @@
 // Public API of @tsips/core.
-export {};
+export * from './api';
+export { SipServer, ServerStartError, type ServerOptions, type ReloadResult } from './server';
+export { SipCore, ScriptRuntime } from './sip-core';
+export { Logger, RateLimitedLog } from './logger';
+export { Stats } from './stats';
+export { Resolver, ResolveError, type DnsBackend } from './resolver';
+export { readCoreConfig, ConfigError, type CoreConfig, type SocketSpec } from './config';
+export { statelessBranch, isLoop, spliceVia, viaAnnotation } from './via';
+export type { CoreReceiveInfo, StreamConnectionRef, Transport, MessageHandler } from './transport/types';
+export * from './db';
+export * as coreTesting from './testing/harness';

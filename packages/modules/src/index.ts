@@ -6,14 +6,14 @@ import { alias_db } from './alias_db';
 import { auth } from './auth';
 import { auth_db } from './auth_db';
 import { cachedb_local } from './cachedb_local';
-import { db_sqlite } from './db_sqlite';
+import { createDbSqlite, db_sqlite } from './db_sqlite';
 import { dialog } from './dialog';
 import { dispatcher } from './dispatcher';
 import { domain } from './domain';
 import { drouting } from './drouting';
 import { fraud_detection } from './fraud_detection';
 import { load_balancer } from './load_balancer';
-import { maxfwd } from './maxfwd';
+import { createMaxfwd, maxfwd } from './maxfwd';
 import { nathelper } from './nathelper';
 import { permissions } from './permissions';
 import { pike } from './pike';
@@ -21,16 +21,16 @@ import { proto_tcp } from './proto_tcp';
 import { proto_tls } from './proto_tls';
 import { proto_udp } from './proto_udp';
 import { ratelimit } from './ratelimit';
-import { registrar } from './registrar';
-import { rr } from './rr';
-import { signaling } from './signaling';
+import { createRegistrar, registrar } from './registrar';
+import { createRr, rr } from './rr';
+import { createSignaling, signaling } from './signaling';
 import { sipmsgops } from './sipmsgops';
-import { sl } from './sl';
+import { createSl, sl } from './sl';
 import { textops } from './textops';
 import { tls_mgm } from './tls_mgm';
-import { tm } from './tm';
+import { createTm, tm } from './tm';
 import { userblacklist } from './userblacklist';
-import { usrloc } from './usrloc';
+import { createUsrloc, usrloc } from './usrloc';
 
 export {
   acc, alias_db, auth, auth_db, cachedb_local, db_sqlite, dialog, dispatcher, domain, drouting,
@@ -54,6 +54,14 @@ export const allModules: readonly ModuleExports[] = [
  * one line here; the static table (`NAME`) stays for checking scripts.
  */
 const factories: Partial<Record<string, () => ModuleExports>> = {
+  db_sqlite: createDbSqlite,
+  usrloc: createUsrloc,
+  registrar: createRegistrar,
+  sl: createSl,
+  signaling: createSignaling,
+  maxfwd: createMaxfwd,
+  rr: createRr,
+  tm: createTm,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */
@@ -74,7 +82,7 @@ export { MiNotImplementedError } from './shared/declare';
 export { ISSUE } from './shared/issues';
 export { FlagSyntaxError, parseFlagString, type FlagSetSpec, type ParsedFlags } from './shared/flags';
 export { LOOKUP_FLAGS, SAVE_FLAGS } from './registrar/flags';
-export { T_RELAY_FLAGS } from './tm';
+export { T_RELAY_FLAGS, TM, type TmApi, type TmRelayOptions, type TmTransactionInfo } from './tm';
 export { CREATE_DIALOG_FLAGS } from './dialog';
 export { parseQop, parseAlgorithms, type ParsedQop } from './auth/qop';
 export { parseValidateFlags, VALIDATE_FLAGS } from './sipmsgops/validate-flags';

@@ -84,14 +84,18 @@ describe('the module tables as a whole', () => {
     expect(mod('cachedb_local').functions!.map((f) => f.name)).toEqual(['cache_remove_chunk']);
   });
 
-  it('declare every function ahead of its behaviour, naming the issue that brings it', () => {
+  it('declare every function not yet implemented with the issue that brings it', () => {
+    let declared = 0;
     for (const m of allModules) {
       for (const f of m.functions ?? []) {
-        expect(isNotImplemented(f)).toBe(true);
-        expect(issueReasons.has(f.notImplemented!)).toBe(true);
         expect(f.routes.every((r) => ALL_ROUTES.includes(r))).toBe(true);
+        if (!isNotImplemented(f)) continue;
+        expect(issueReasons.has(f.notImplemented!)).toBe(true);
+        declared++;
       }
     }
+    // Modules of later issues (pike, ratelimit, dialog, drouting, ...) are still declared only.
+    expect(declared).toBeGreaterThan(50);
   });
 });
 
@@ -107,10 +111,11 @@ describe('calling a declared function', () => {
     expect(logs[0]!.text).toContain('outside-attacks issue (#5)');
   });
 
-  it('fails loudly for every function of every module', async () => {
+  it('fails loudly for every declared-only function of every module', async () => {
     let count = 0;
     for (const m of allModules) {
       for (const f of m.functions ?? []) {
+        if (!isNotImplemented(f)) continue;
         const { ctx, logs } = recordingContext(f.name);
         const rc = await f.impl(ctx);
         expect(rc).toBeLessThan(0);
@@ -118,17 +123,21 @@ describe('calling a declared function', () => {
         count++;
       }
     }
-    expect(count).toBeGreaterThan(200);
+    expect(count).toBeGreaterThan(50);
   });
 });
 
 describe('declared MI commands and pseudo-variables', () => {
-  it('MI handlers fail with MiNotImplementedError instead of answering', () => {
+  it('declared-only MI handlers fail with MiNotImplementedError instead of answering', () => {
+    let declared = 0;
     for (const m of allModules) {
       for (const c of m.mi ?? []) {
+        if (c.notImplemented === undefined) continue;
         expect(() => c.handler({})).toThrow(MiNotImplementedError);
+        declared++;
       }
     }
+    expect(declared).toBeGreaterThan(20);
     const list = mod('pike').mi!.find((c) => c.name === 'pike:list')!;
     expect(() => list.handler({})).toThrow("MI command 'pike:list' is not implemented yet: it comes with the outside-attacks issue (#5)");
   });
@@ -313,7 +322,7 @@ describe('spot checks against OpenSIPS', () => {
   it('textops subst() checks its /re/replacement/flags expression at load', () => {
     const p = fnOf('subst').fn.params[0]!;
     expect(p.validate!('/^(.*)@example\\.com/\\1@example.net/ig')).toBeUndefined();
-    expect(p.validate!('/abc/def/x')).toBe("unknown substitution flags 'x' (expected i and/or g)");
+    expect(p.validate!('/abc/def/x')).toBe("unknown substitution flags 'x' (expected i, g and/or s)");
     expect(p.validate!('/abc/')).toBe("'/abc/' is not a /regexp/replacement/flags expression");
   });
 });

@@ -261,3 +261,23 @@ export const COMPACT_CHAR: Int16Array = (() => {
   for (const [compact, full] of Object.entries(COMPACT_FORMS)) t[CANONICAL_NAMES.indexOf(full)] = compact.charCodeAt(0);
   return t;
 })();
+
+/** identifyHeader() over bytes (the message layer reads its buffer: cheaper than charCodeAt). */
+export function identifyHeaderBytes(b: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  const first = b[start];
+  if (first >= 128) return HeaderId.UNKNOWN;
+  if (len === 1) return COMPACT_ID[first];
+  const candidates = BY_FIRST[first | 0x20];
+  if (candidates === undefined) return HeaderId.UNKNOWN;
+  outer: for (let k = 0; k < candidates.length; k++) {
+    const cand = candidates[k];
+    const name = cand[0];
+    if (name.length !== len) continue;
+    for (let i = 1; i < len; i++) {
+      if ((b[start + i] | 0x20) !== name.charCodeAt(i)) continue outer;
+    }
+    return cand[1];
+  }
+  return HeaderId.UNKNOWN;
+}

@@ -519,3 +519,69 @@ describe('folding edge cases', () => {
     expect(m.toBuffer().toString()).toContain('To: <sip:a@b>\r\n   \r\nCall-ID');
   });
 });
+
+describe('cheap accessors (topViaBranch, fromTag, toTag)', () => {
+  it('read the proxy fields without building the header objects', () => {
+    const m = parseMessage(invite());
+    expect(m.topViaBranch()).toBe('z9hG4bK776asdhds');
+    expect(m.fromTag()).toBe('1928301774');
+    expect(m.toTag()).toBeNull();
+    expect(m.cseq()).toEqual({ seq: 314159, method: 'INVITE' });
+    // nothing else was parsed on the way
+    expect((m as unknown as { cc: { topVia?: unknown; from?: unknown } }).cc.topVia).toBeUndefined();
+    expect((m as unknown as { cc: { topVia?: unknown; from?: unknown } }).cc.from).toBeUndefined();
+  });
+
+  it('agree with the full accessors on unusual spellings (string and fallback paths)', () => {
+    const cases: Array<[string, string]> = [
+      ['Via: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bKv6', 'From: "Al \\"x\\"" <sip:a@b>;tag="q t"'],
+      ['Via: SIP / 2.0 / TCP a.example.com ;BRANCH = z9hG4bKsp , SIP/2.0/UDP b;branch=z9hG4bK2', 'f: sip:a@b;TAG=t1'],
+      ['v: SIP/2.0/UDP a;branch="z9hG4bK\u00e9"', 'From: "Ålice" <sip:a@b>;tag=1'],
+      ['Via: SIP/2.0/UDP a\r\n ;branch=z9hG4bKfold', 'From: <sip:a@b>\r\n ;tag=fold'],
+    ];
+    for (const [via, from] of cases) {
+      const data = Buffer.from(`OPTIONS sip:x SIP/2.0\r\n${via}\r\n${from}\r\nTo: <sip:b@c>;tag=tt\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`, 'utf8');
+      const cheap = parseMessage(data);
+      const full = parseMessage(data);
+      expect([via, cheap.topViaBranch()]).toEqual([via, full.topVia().branch]);
+      expect([from, cheap.fromTag()]).toEqual([from, full.from().tag]);
+      expect(cheap.toTag()).toBe('tt');
+    }
+  });
+
+  it('fail exactly as the full accessors do', () => {
+    const bad: Array<[string, string]> = [
+      ['Via: SIP/2.0/UDP a;branch', 'From: <sip:a@b>;tag'],
+      ['Via: SIP/2.0/UDP 1.2.3.999;branch=z9hG4bK1', 'From: <sip:a@b;tag=1'],
+      ['Via: SIP/2.0/UDP a;branch=z9hG4bK1, SIP/2.0/UDP', 'From: <sip:a@b>;tag=1 junk'],
+      ['Via: SIP/2.0/UDP a;rport=x;branch=z9hG4bK1', 'From: sip:a@b?x=y;tag=1'],
+      ['Via: SIP/2.0/UDP a\r\n ;branch', 'From: <sip:a@b>\r\n ;tag'],
+    ];
+    for (const [via, from] of bad) {
+      const data = Buffer.from(`OPTIONS sip:x SIP/2.0\r\n${via}\r\n${from}\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`, 'utf8');
+      const viaError = parseError(() => parseMessage(data).topVia());
+      const cheapVia = parseError(() => parseMessage(data).topViaBranch());
+      expect([via, cheapVia.message, cheapVia.header]).toEqual([via, viaError.message, 'Via']);
+      const fromError = parseError(() => parseMessage(data).from());
+      const cheapFrom = parseError(() => parseMessage(data).fromTag());
+      expect([from, cheapFrom.message]).toEqual([from, fromError.message]);
+    }
+    const noVia = parseMessage(Buffer.from('OPTIONS sip:x SIP/2.0\r\nCSeq: 1 OPTIONS\r\n\r\n'));
+    expect(parseError(() => noVia.topViaBranch()).message).toBe('Via: missing header (at offset 40)');
+  });
+
+  it('reuse a full parse already cached, and cache their own answer', () => {
+    const m = parseMessage(invite());
+    const via = m.topVia();
+    expect(m.topViaBranch()).toBe(via.branch);
+    expect(m.from().tag).toBe(m.fromTag());
+    expect(m.fromTag()).toBe('1928301774');
+  });
+
+  it('cseq() reads folded and padded values as before', () => {
+    const m = parseMessage(Buffer.from('OPTIONS sip:x SIP/2.0\r\nCSeq: 0009\r\n  OPTIONS\r\n\r\n'));
+    expect(m.cseq()).toEqual({ seq: 9, method: 'OPTIONS' });
+    const e = parseError(() => parseMessage(Buffer.from('OPTIONS sip:x SIP/2.0\r\nCSeq: 4294967296 OPTIONS\r\n\r\n')).cseq());
+    expect(e.message).toBe('CSeq: sequence number out of range (max 4294967295) (at offset 29)');
+  });
+});

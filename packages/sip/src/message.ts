@@ -18,15 +18,17 @@
  */
 import { isAscii } from 'node:buffer';
 import { ParseError } from './errors';
-import { CANONICAL_NAMES, COMPACT_CHAR, HeaderId, headerId, identifyHeader, isToken, NAME_FIRST, NAME_LENGTH, TOKEN_CHAR } from './header-names';
+import { hasNonAscii } from './scan';
+import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastVia, fastViaBranch, methodText } from './byte-scanners';
+import { CANONICAL_NAMES, COMPACT_CHAR, HeaderId, headerId, identifyHeaderBytes, isToken, NAME_FIRST, NAME_LENGTH, TOKEN_CHAR } from './header-names';
 import { applyLumps, Lump } from './lumps';
 import { parseUri, Uri } from './uri';
 import { NameAddr } from './name-addr';
 import { parseRecordRoute, parseRoute } from './headers/route';
-import { parseVia, Via } from './headers/via';
+import { parseVia, Via, viaBranch } from './headers/via';
 import { ContactList, parseContacts } from './headers/contact';
-import { FromTo, parseFromTo } from './headers/from-to';
-import { CSeq, parseCSeq } from './headers/cseq';
+import { FromTo, fromToTag, parseFromTo } from './headers/from-to';
+import { CSeq, parseCSeq, scanCSeq } from './headers/cseq';
 import { parseExpires, parseMaxForwards } from './headers/numeric';
 import { ContentType, parseContentType } from './headers/content-type';
 import { parseSdp, Sdp } from './sdp';
@@ -44,48 +46,37 @@ export interface ParseOptions {
   transport?: 'datagram' | 'stream';
 }
 
-// Per-header slots in SipMessage#idx (one flat array of small integers).
+// Per-header slots in SipMessage#ix (one flat array of small integers, STRIDE per header line).
 const ID = 0;
-const NAME_START = 1;
+const LINE_START = 1; // also where the name starts
 const NAME_END = 2;
 const VALUE_START = 3;
 const VALUE_END = 4;
-const LINE_START = 5;
-const LINE_END = 6;
-const FLAGS = 7;
-const STRIDE = 8;
+const LINE_END = 5;
+const FLAGS = 6;
+const STRIDE = 7;
 const FOLDED = 1;
 
-// Layout slots at the front of SipMessage#ix; header lines follow from HEAD.
-const L_START = 0;
-const L_RURI_START = 1;
-const L_RURI_END = 2;
-const L_REASON_START = 3;
-const L_REASON_END = 4;
-const L_HEADERS_START = 5;
-const L_HEADERS_END = 6;
-const L_BODY_START = 7;
-const L_BODY_LENGTH = 8;
-const L_DECLARED = 9;
-const L_COUNT = 10;
-const HEAD = 12;
-
 /** Reused while indexing one message; the message keeps an exact-size copy. */
-let scratch: number[] = new Array<number>(HEAD + 64 * STRIDE).fill(0);
+let scratch: number[] = new Array<number>(64 * STRIDE).fill(0);
 
-interface Caches {
-  vias?: Via[];
-  topVia?: Via;
-  cSeq?: CSeq;
-  from?: FromTo;
-  to?: FromTo;
-  contacts?: ContactList;
-  contentType?: ContentType | null;
-  routes?: NameAddr[];
-  recordRoutes?: NameAddr[];
-  uri?: Uri;
-  sdp?: Sdp | null;
-  lowerNames?: string[];
+/** Parsed values, filled on first use. A class so every message's cache has one shape (monomorphic property access). */
+class Caches {
+  vias: Via[] | undefined = undefined;
+  topVia: Via | undefined = undefined;
+  cSeq: CSeq | undefined = undefined;
+  from: FromTo | undefined = undefined;
+  to: FromTo | undefined = undefined;
+  contacts: ContactList | undefined = undefined;
+  contentType: ContentType | null | undefined = undefined;
+  routes: NameAddr[] | undefined = undefined;
+  recordRoutes: NameAddr[] | undefined = undefined;
+  uri: Uri | undefined = undefined;
+  sdp: Sdp | null | undefined = undefined;
+  lowerNames: string[] | undefined = undefined;
+  viaBranch: string | null | undefined = undefined;
+  fromTag: string | null | undefined = undefined;
+  toTag: string | null | undefined = undefined;
 }
 
 interface Edits {
@@ -100,8 +91,17 @@ interface Edits {
 }
 
 const CL_ID = HeaderId.CONTENT_LENGTH as number;
-/** ID slot value of a header line whose name has not been identified yet. */
-const UNRESOLVED = -2;
+/**
+ * Until a line's name is identified, its ID slot holds a cheap key of the
+ * name, nameKey(first letter, length) (always below HeaderId.UNKNOWN), so a
+ * look-up skips lines that cannot be the wanted header with one compare.
+ */
+function nameKey(firstLower: number, length: number): number {
+  return -3 - firstLower - length * 256;
+}
+/** Per known header id: the key of its full name, and of its compact form (or the full name's key again). */
+const NAME_KEY: Int32Array = Int32Array.from(NAME_LENGTH, (len, id) => nameKey(NAME_FIRST[id], len));
+const COMPACT_KEY: Int32Array = Int32Array.from(COMPACT_CHAR, (c, id) => (c === 0 ? NAME_KEY[id] : nameKey(c, 1)));
 const VIA_ID = HeaderId.VIA as number;
 
 /** Parse one SIP request or reply. Throws ParseError (and nothing else) on malformed framing. */
@@ -111,22 +111,31 @@ export function parseMessage(data: Buffer, opts?: ParseOptions): SipMessage {
 }
 
 /** Is `s` SIP-Version ("SIP/" 1*DIGIT "." 1*DIGIT, "SIP" in any case)? */
-function isSipVersion(s: string, start: number, end: number): boolean {
+function isSipVersion(s: Uint8Array, start: number, end: number): boolean {
   if (end - start < 7) return false;
-  if ((s.charCodeAt(start) | 0x20) !== 0x73 || (s.charCodeAt(start + 1) | 0x20) !== 0x69) return false;
-  if ((s.charCodeAt(start + 2) | 0x20) !== 0x70 || s.charCodeAt(start + 3) !== 0x2f) return false;
+  if ((s[start] | 0x20) !== 0x73 || (s[start + 1] | 0x20) !== 0x69) return false;
+  if ((s[start + 2] | 0x20) !== 0x70 || s[start + 3] !== 0x2f) return false;
   let i = start + 4;
   const major = i;
-  while (i < end && isDigit(s.charCodeAt(i))) i++;
-  if (i === major || i >= end || s.charCodeAt(i) !== 0x2e) return false;
+  while (i < end && isDigit(s[i])) i++;
+  if (i === major || i >= end || s[i] !== 0x2e) return false;
   i++;
   const minor = i;
-  while (i < end && isDigit(s.charCodeAt(i))) i++;
+  while (i < end && isDigit(s[i])) i++;
   return i > minor && i === end;
+}
+
+/** Is data[at, at + 7) exactly "SIP/2.0"? */
+function isSip20(data: Uint8Array, at: number): boolean {
+  return data[at] === 0x53 && data[at + 1] === 0x49 && data[at + 2] === 0x50 && data[at + 3] === 0x2f && data[at + 4] === 0x32 && data[at + 5] === 0x2e && data[at + 6] === 0x30;
 }
 
 function parseTo(body: string): FromTo {
   return parseFromTo(body, 'To');
+}
+
+function toTag(text: string, start: number, end: number): string | null {
+  return fromToTag(text, start, end, 'To');
 }
 
 function isDigit(c: number): boolean {
@@ -144,8 +153,8 @@ function latin1(data: Buffer): string {
   return slicer === undefined ? data.toString('latin1') : slicer.call(data, 0, data.length);
 }
 
-function hasHighBytes(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return true;
+function highByteIn(b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i] > 0x7f) return true;
   return false;
 }
 
@@ -207,15 +216,31 @@ export class SipMessage {
 
   /** latin1 view of `data`: character i is byte i. */
   private readonly raw: string;
-  /** Layout slots (L_*) then STRIDE slots per header line; see the constants above. */
+  /** STRIDE slots per header line; see the constants above. */
   private readonly ix: number[];
+  /** Offset of the start line (after skipped leading CRLFs). */
+  private readonly msgStart: number;
+  private readonly ruriStart: number;
+  private readonly ruriEnd: number;
+  private readonly reasonStart: number;
+  private readonly reasonEnd: number;
+  /** Offset of the first header line (just after the start line). */
+  private readonly headersStart: number;
+  /** Offset of the empty line that ends the header section. */
+  private readonly headersEnd: number;
+  private readonly bodyStart: number;
+  private readonly bodyLength: number;
+  /** The Content-Length value, -1 when absent. */
+  private readonly declaredLength: number;
+  /** Number of header lines. */
+  private readonly count: number;
   private cc: Caches | null = null;
   /** -1 unknown, 0 no, 1 yes: see headerAscii(). */
   private ascii = -1;
   private ed: Edits | null = null;
 
   private get c(): Caches {
-    if (this.cc === null) this.cc = {};
+    if (this.cc === null) this.cc = new Caches();
     return this.cc;
   }
 
@@ -243,10 +268,10 @@ export class SipMessage {
 
   /** Id of header line h, identified on first need and remembered. */
   private idAt(h: number): number {
-    const b = HEAD + h * STRIDE;
+    const b = h * STRIDE;
     let id = this.ix[b + ID];
-    if (id === UNRESOLVED) {
-      id = identifyHeader(this.raw, this.ix[b + LINE_START], this.ix[b + NAME_END]);
+    if (id < HeaderId.UNKNOWN) {
+      id = identifyHeaderBytes(this.data, this.ix[b + LINE_START], this.ix[b + NAME_END]);
       this.ix[b + ID] = id;
     }
     return id;
@@ -254,56 +279,19 @@ export class SipMessage {
 
   /** Is header line h the known header `id`? Rejects on first letter and length before identifying. */
   private is(h: number, id: number): boolean {
-    const b = HEAD + h * STRIDE;
-    const cur = this.ix[b + ID];
-    if (cur !== UNRESOLVED) return cur === id;
-    const start = this.ix[b + LINE_START];
-    const len = this.ix[b + NAME_END] - start;
-    const first = this.raw.charCodeAt(start) | 0x20;
-    if (len === 1 ? first !== COMPACT_CHAR[id] : len !== NAME_LENGTH[id] || first !== NAME_FIRST[id]) return false;
+    const cur = this.ix[h * STRIDE + ID];
+    if (cur >= HeaderId.UNKNOWN) return cur === id;
+    if (cur !== NAME_KEY[id] && cur !== COMPACT_KEY[id]) return false;
     return this.idAt(h) === id;
-  }
-
-  private get msgStart(): number {
-    return this.ix[L_START];
-  }
-  private get ruriStart(): number {
-    return this.ix[L_RURI_START];
-  }
-  private get ruriEnd(): number {
-    return this.ix[L_RURI_END];
-  }
-  private get reasonStart(): number {
-    return this.ix[L_REASON_START];
-  }
-  private get reasonEnd(): number {
-    return this.ix[L_REASON_END];
-  }
-  /** Offset of the first header line (just after the start line). */
-  private get headersStart(): number {
-    return this.ix[L_HEADERS_START];
-  }
-  /** Offset of the empty line that ends the header section. */
-  private get headersEnd(): number {
-    return this.ix[L_HEADERS_END];
-  }
-  private get bodyStart(): number {
-    return this.ix[L_BODY_START];
-  }
-  private get bodyLength(): number {
-    return this.ix[L_BODY_LENGTH];
-  }
-  private get declaredLength(): number {
-    return this.ix[L_DECLARED];
-  }
-  private get count(): number {
-    return this.ix[L_COUNT];
   }
 
   /** Use parseMessage(). */
   constructor(data: Buffer, stream: boolean) {
     this.data = data;
     this.fromStream = stream;
+    // Character checks read the bytes (a typed-array load is several times
+    // cheaper than String#charCodeAt in V8); searches and slices use the
+    // latin1 string (native indexOf, cheap substrings). Same offsets in both.
     const raw = latin1(data);
     const tokenChar = TOKEN_CHAR;
     this.raw = raw;
@@ -313,71 +301,81 @@ export class SipMessage {
     // RFC 3261 §7.5: CRLFs before the start line are ignored.
     let pos = 0;
     while (pos < len) {
-      const c = raw.charCodeAt(pos);
-      if (c === 0x0a || (c === 0x0d && raw.charCodeAt(pos + 1) === 0x0a)) pos += c === 0x0a ? 1 : 2;
+      const c = data[pos];
+      if (c === 0x0a || (c === 0x0d && data[pos + 1] === 0x0a)) pos += c === 0x0a ? 1 : 2;
       else break;
     }
     if (pos >= len) throw new ParseError('empty message', 'start-line', pos);
-    sc[L_START] = pos;
+    this.msgStart = pos;
 
     // ---- start line
     const nl = raw.indexOf('\n', pos);
     if (nl === -1) throw new ParseError('start line is not terminated by CRLF', 'start-line', len);
-    const lineEnd = nl > pos && raw.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+    const lineEnd = nl > pos && data[nl - 1] === 0x0d ? nl - 1 : nl;
     const sp1 = raw.indexOf(' ', pos);
     if (sp1 === -1 || sp1 >= lineEnd) throw new ParseError('start line has no SP-separated parts', 'start-line', pos);
-    if (isSipVersion(raw, pos, sp1)) {
+    if (isSipVersion(data, pos, sp1)) {
       // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
       this.isRequest = false;
       this.version = raw.slice(pos, sp1);
-      const c0 = raw.charCodeAt(sp1 + 1);
-      const c1 = raw.charCodeAt(sp1 + 2);
-      const c2 = raw.charCodeAt(sp1 + 3);
+      const c0 = data[sp1 + 1];
+      const c1 = data[sp1 + 2];
+      const c2 = data[sp1 + 3];
       if (!(c0 >= 0x31 && c0 <= 0x36 && isDigit(c1) && isDigit(c2)) || sp1 + 4 > lineEnd) {
         throw new ParseError('status code must be three digits 100-699', 'start-line', sp1 + 1);
       }
       this.status = (c0 - 0x30) * 100 + (c1 - 0x30) * 10 + (c2 - 0x30);
-      if (sp1 + 4 < lineEnd && raw.charCodeAt(sp1 + 4) !== 0x20) {
+      if (sp1 + 4 < lineEnd && data[sp1 + 4] !== 0x20) {
         throw new ParseError('status code must be followed by SP', 'start-line', sp1 + 4);
       }
       // A missing reason phrase ("SIP/2.0 200") is accepted as empty.
-      sc[L_REASON_START] = Math.min(sp1 + 5, lineEnd);
-      sc[L_REASON_END] = lineEnd;
+      this.reasonStart = Math.min(sp1 + 5, lineEnd);
+      this.reasonEnd = lineEnd;
       this.method = '';
-      sc[L_RURI_START] = sc[L_RURI_END] = 0;
+      this.ruriStart = this.ruriEnd = 0;
     } else {
       // Request-Line = Method SP Request-URI SP SIP-Version
       this.isRequest = true;
       this.status = 0;
-      sc[L_REASON_START] = sc[L_REASON_END] = 0;
+      this.reasonStart = this.reasonEnd = 0;
       for (let i = pos; i < sp1; i++) {
-        const c = raw.charCodeAt(i);
-        if (TOKEN_CHAR[c] === 0) throw new ParseError('method is not a token', 'start-line', i);
+        if (tokenChar[data[i]] === 0) throw new ParseError('method is not a token', 'start-line', i);
       }
-      this.method = raw.slice(pos, sp1);
+      this.method = methodText(data, raw, pos, sp1);
       const sp2 = raw.indexOf(' ', sp1 + 1);
       if (sp2 === -1 || sp2 >= lineEnd) throw new ParseError('request line needs Method SP Request-URI SP SIP-Version', 'start-line', sp1 + 1);
       if (sp2 === sp1 + 1) throw new ParseError('empty Request-URI (extra SP in request line)', 'start-line', sp2);
       for (let i = sp1 + 1; i < sp2; i++) {
-        const c = raw.charCodeAt(i);
+        const c = data[i];
         if (c < 0x21 || c === 0x7f) throw new ParseError('control character or whitespace in Request-URI', 'start-line', i);
       }
-      sc[L_RURI_START] = sp1 + 1;
-      sc[L_RURI_END] = sp2;
-      if (!isSipVersion(raw, sp2 + 1, lineEnd)) throw new ParseError('bad SIP-Version in request line', 'start-line', sp2 + 1);
-      this.version = raw.slice(sp2 + 1, lineEnd);
+      this.ruriStart = sp1 + 1;
+      this.ruriEnd = sp2;
+      if (!isSipVersion(data, sp2 + 1, lineEnd)) throw new ParseError('bad SIP-Version in request line', 'start-line', sp2 + 1);
+      this.version = lineEnd - sp2 === 8 && isSip20(data, sp2 + 1) ? 'SIP/2.0' : raw.slice(sp2 + 1, lineEnd);
+    }
+
+    // A CR is only allowed as part of CRLF in the start line and headers:
+    // a bare CR is a line end to some parsers and not to others, which lets
+    // one message be read two ways (header smuggling). `cr` is the next CR
+    // not yet checked; each line checks the CRs before its LF, so the whole
+    // check costs one native search per CR.
+    let cr = raw.indexOf('\r', this.msgStart);
+    while (cr !== -1 && cr < nl) {
+      if (data[cr + 1] !== 0x0a) throw new ParseError('bare CR in header section', 'header', cr);
+      cr = raw.indexOf('\r', cr + 2);
     }
 
     // ---- header index
     let n = 0;
     let declared = -1;
     pos = nl + 1;
-    sc[L_HEADERS_START] = pos;
+    this.headersStart = pos;
     let headersEnd = -1;
     let bodyStart = -1;
     while (pos < len) {
-      const c = raw.charCodeAt(pos);
-      if (c === 0x0d && raw.charCodeAt(pos + 1) === 0x0a) {
+      const c = data[pos];
+      if (c === 0x0d && data[pos + 1] === 0x0a) {
         headersEnd = pos;
         bodyStart = pos + 2;
         break;
@@ -388,20 +386,19 @@ export class SipMessage {
         break;
       }
       if (c === 0x20 || c === 0x09) throw new ParseError('continuation line without a header before it', 'header', pos);
-      const lineStart = pos;
-      const eol = raw.indexOf('\n', pos);
-      if (eol === -1) break; // unterminated header section, reported below
       // name = token, then optional SP/HT, then ':'
       let nameEnd = pos;
-      while (tokenChar[raw.charCodeAt(nameEnd)] === 1) nameEnd++;
+      while (tokenChar[data[nameEnd]] === 1) nameEnd++;
       let colon = nameEnd;
       for (;;) {
-        const ch = raw.charCodeAt(colon);
+        const ch = data[colon];
         if (ch === 0x20 || ch === 0x09) colon++;
         else break;
       }
-      if (raw.charCodeAt(colon) !== 0x3a || nameEnd === pos) {
-        if (nameEnd === pos && raw.charCodeAt(colon) === 0x3a) throw new ParseError('empty header name', 'header', pos);
+      const eol = raw.indexOf('\n', colon);
+      if (eol === -1) break; // unterminated header section, reported below
+      if (data[colon] !== 0x3a || nameEnd === pos) {
+        if (nameEnd === pos && data[colon] === 0x3a) throw new ParseError('empty header name', 'header', pos);
         const c = raw.indexOf(':', pos);
         if (c === -1 || c > eol) throw new ParseError('header line has no colon', 'header', pos);
         throw new ParseError('header name is not a token', 'header', nameEnd);
@@ -411,7 +408,7 @@ export class SipMessage {
       let end = eol;
       let flags = 0;
       for (;;) {
-        const next = raw.charCodeAt(end + 1);
+        const next = data[end + 1];
         if (next !== 0x20 && next !== 0x09) break;
         const more = raw.indexOf('\n', end + 1);
         if (more === -1) {
@@ -422,33 +419,37 @@ export class SipMessage {
         end = more;
       }
       if (end === -1) break; // unterminated folded line at the end: reported below
+      while (cr !== -1 && cr < end) {
+        if (data[cr + 1] !== 0x0a) throw new ParseError('bare CR in header section', 'header', cr);
+        cr = raw.indexOf('\r', cr + 2);
+      }
       const lineEndPos = end + 1;
       let ve = end;
-      if (ve > vs && raw.charCodeAt(ve - 1) === 0x0d) ve--;
+      if (ve > vs && data[ve - 1] === 0x0d) ve--;
       while (vs < ve) {
-        const ch = raw.charCodeAt(vs);
+        const ch = data[vs];
         if (ch === 0x20 || ch === 0x09) vs++;
         else if ((ch === 0x0d || ch === 0x0a) && flags === FOLDED) vs++;
         else break;
       }
       // Trailing LWS, including whitespace-only continuation lines.
       while (ve > vs) {
-        const ch = raw.charCodeAt(ve - 1);
+        const ch = data[ve - 1];
         if (ch === 0x20 || ch === 0x09 || ((ch === 0x0d || ch === 0x0a) && flags === FOLDED)) ve--;
         else break;
       }
       // Names are identified lazily (see is()); only Content-Length is needed now.
-      const first = raw.charCodeAt(pos) | 0x20;
+      const first = data[pos] | 0x20;
       const nameLen = nameEnd - pos;
-      const id = (nameLen === 14 && first === 0x63) || (nameLen === 1 && first === 0x6c) ? identifyHeader(raw, pos, nameEnd) : UNRESOLVED;
+      const id = (nameLen === 14 && first === 0x63) || (nameLen === 1 && first === 0x6c) ? identifyHeaderBytes(data, pos, nameEnd) : nameKey(first, nameLen);
       if (id === CL_ID) {
         const value = readContentLength(raw, vs, ve);
         if (declared !== -1 && declared !== value) throw new ParseError('conflicting Content-Length values', 'Content-Length', vs);
         declared = value;
       }
-      let b = HEAD + n * STRIDE;
+      let b = n * STRIDE;
       if (b + STRIDE > sc.length) {
-        for (let k = sc.length * 2 - sc.length; k > 0; k--) sc.push(0);
+        for (let k = sc.length; k > 0; k--) sc.push(0);
         scratch = sc;
       }
       sc[b++] = id;
@@ -456,38 +457,30 @@ export class SipMessage {
       sc[b++] = nameEnd;
       sc[b++] = vs;
       sc[b++] = ve;
-      sc[b++] = lineStart;
       sc[b++] = lineEndPos;
       sc[b] = flags;
       n++;
       pos = lineEndPos;
     }
     if (headersEnd === -1) throw new ParseError('header section does not end with an empty line', 'header', pos);
-    sc[L_COUNT] = n;
-    sc[L_HEADERS_END] = headersEnd;
-    sc[L_BODY_START] = bodyStart;
-
-    // A CR is only allowed as part of CRLF in the start line and headers:
-    // a bare CR is a line end to some parsers and not to others, which lets
-    // one message be read two ways (header smuggling).
-    for (let cr = raw.indexOf('\r', sc[L_START]); cr !== -1 && cr < bodyStart; cr = raw.indexOf('\r', cr + 1)) {
-      if (raw.charCodeAt(cr + 1) !== 0x0a) throw new ParseError('bare CR in header section', 'header', cr);
-    }
+    this.count = n;
+    this.headersEnd = headersEnd;
+    this.bodyStart = bodyStart;
 
     // ---- body (RFC 3261 §18.3)
     const available = len - bodyStart;
-    sc[L_DECLARED] = declared;
+    this.declaredLength = declared;
     if (declared === -1) {
       if (stream) throw new ParseError('Content-Length is mandatory on stream transports', 'Content-Length', headersEnd);
-      sc[L_BODY_LENGTH] = available;
+      this.bodyLength = available;
     } else if (declared > available) {
       throw new ParseError(`body is ${available} bytes, Content-Length says ${declared}`, 'Content-Length', len);
     } else if (stream && declared < available) {
       throw new ParseError(`${available - declared} bytes after the body on a stream message`, 'Content-Length', bodyStart + declared);
     } else {
-      sc[L_BODY_LENGTH] = declared;
+      this.bodyLength = declared;
     }
-    this.ix = sc.slice(0, HEAD + n * STRIDE);
+    this.ix = sc.slice(0, n * STRIDE);
   }
 
   // ------------------------------------------------------------ start line
@@ -518,7 +511,7 @@ export class SipMessage {
   /** Names as written, in order, one per header line. */
   headerNames(): string[] {
     const out: string[] = new Array(this.count);
-    for (let h = 0; h < this.count; h++) out[h] = this.raw.slice(this.ix[HEAD + h * STRIDE + NAME_START], this.ix[HEAD + h * STRIDE + NAME_END]);
+    for (let h = 0; h < this.count; h++) out[h] = this.raw.slice(this.ix[h * STRIDE + LINE_START], this.ix[h * STRIDE + NAME_END]);
     return out;
   }
 
@@ -581,7 +574,7 @@ export class SipMessage {
     }
     const lower = name.toLowerCase();
     for (let h = from; h < this.count; h++) {
-      if (idx[HEAD + h * STRIDE + NAME_END] - idx[HEAD + h * STRIDE + LINE_START] === lower.length && this.lowerName(h) === lower && this.idAt(h) === HeaderId.UNKNOWN) return h;
+      if (idx[h * STRIDE + NAME_END] - idx[h * STRIDE + LINE_START] === lower.length && this.lowerName(h) === lower && this.idAt(h) === HeaderId.UNKNOWN) return h;
     }
     return -1;
   }
@@ -590,21 +583,24 @@ export class SipMessage {
     if (this.c.lowerNames === undefined) this.c.lowerNames = new Array(this.count);
     let s = this.c.lowerNames[h];
     if (s === undefined) {
-      s = this.raw.slice(this.ix[HEAD + h * STRIDE + NAME_START], this.ix[HEAD + h * STRIDE + NAME_END]).toLowerCase();
+      s = this.raw.slice(this.ix[h * STRIDE + LINE_START], this.ix[h * STRIDE + NAME_END]).toLowerCase();
       this.c.lowerNames[h] = s;
     }
     return s;
   }
 
   private valueOf(h: number): string {
-    const b = HEAD + h * STRIDE;
+    const b = h * STRIDE;
     return this.text(this.ix[b + VALUE_START], this.ix[b + VALUE_END], this.ix[b + FLAGS]);
   }
 
   /** Text of data[start, end): latin1 fast path, UTF-8 when high bytes are present, unfolded when folded. */
   private text(start: number, end: number, flags: number): string {
     let s = this.raw.slice(start, end);
-    if (!this.headerAscii() && hasHighBytes(s)) s = this.data.toString('utf8', start, end);
+    // A short value's own bytes are checked sooner than the whole message (one native call) is.
+    if (this.ascii !== 1 && (end - start <= 64 || !this.headerAscii()) && highByteIn(this.data, start, end)) {
+      s = this.data.toString('utf8', start, end);
+    }
     return flags & FOLDED ? unfold(s) : s;
   }
 
@@ -625,7 +621,7 @@ export class SipMessage {
     try {
       return parse(value);
     } catch (e) {
-      return relocate(e, CANONICAL_NAMES[this.idAt(h)] ?? this.lowerName(h), this.ix[HEAD + h * STRIDE + VALUE_START]);
+      return relocate(e, CANONICAL_NAMES[this.idAt(h)] ?? this.lowerName(h), this.ix[h * STRIDE + VALUE_START]);
     }
   }
 
@@ -636,7 +632,10 @@ export class SipMessage {
     if (this.c.vias === undefined) {
       const all: Via[] = [];
       for (let h = 0; h < this.count; h++) {
-        if (this.is(h, VIA_ID)) for (const v of this.parseLine(h, parseVia)) all.push(v);
+        if (!this.is(h, VIA_ID)) continue;
+        const fast = this.fastViaLine(h);
+        if (fast !== undefined) all.push(fast);
+        else for (const v of this.parseLine(h, parseVia)) all.push(v);
       }
       if (all.length === 0) throw new ParseError('missing header', 'Via', this.headersEnd);
       this.c.vias = all;
@@ -649,18 +648,36 @@ export class SipMessage {
     if (this.c.topVia === undefined) {
       if (this.c.vias !== undefined) this.c.topVia = this.c.vias[0];
       else {
-        const list = this.parseLine(this.required(VIA_ID), parseVia);
-        if (list.length === 0) throw new ParseError('empty Via header', 'Via', this.headersEnd);
-        this.c.topVia = list[0];
+        const h = this.required(VIA_ID);
+        const fast = this.fastViaLine(h);
+        if (fast !== undefined) this.c.topVia = fast;
+        else {
+          const list = this.parseLine(h, parseVia);
+          if (list.length === 0) throw new ParseError('empty Via header', 'Via', this.headersEnd);
+          this.c.topVia = list[0];
+        }
       }
     }
     return this.c.topVia;
   }
 
+  /** Via line h by the byte fast path (one usual via-parm, unfolded); undefined: use parseVia. */
+  private fastViaLine(h: number): Via | undefined {
+    const b = h * STRIDE;
+    return this.ix[b + FLAGS] === 0 ? fastVia(this.data, this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END]) : undefined;
+  }
+
+  /** From/To line h: the byte fast path for the usual shape, else the string parser. */
+  private fromToLine(h: number, parse: (body: string) => FromTo): FromTo {
+    const b = h * STRIDE;
+    const fast = this.ix[b + FLAGS] === 0 ? fastFromTo(this.data, this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END]) : undefined;
+    return fast !== undefined ? fast : this.parseLine(h, parse);
+  }
+
   callId(): string {
     const h = this.required(HeaderId.CALL_ID);
     const v = this.valueOf(h);
-    if (v.length === 0) throw new ParseError('empty Call-ID', 'Call-ID', this.ix[HEAD + h * STRIDE + VALUE_START]);
+    if (v.length === 0) throw new ParseError('empty Call-ID', 'Call-ID', this.ix[h * STRIDE + VALUE_START]);
     return v;
   }
 
@@ -668,22 +685,105 @@ export class SipMessage {
   cseq(): CSeq {
     if (this.c.cSeq === undefined) {
       const h = this.required(HeaderId.CSEQ);
-      const cseq = this.parseLine(h, parseCSeq);
+      const b = h * STRIDE;
+      const vs = this.ix[b + VALUE_START];
+      const ve = this.ix[b + VALUE_END];
+      // Digits, LWS and a token: read straight from the message (offsets exact).
+      // The byte fast path accepts only ASCII, so only folding has to be excluded.
+      let cseq: CSeq | undefined = this.ix[b + FLAGS] === 0 ? fastCSeq(this.data, this.raw, vs, ve) : undefined;
+      if (cseq === undefined) cseq = this.plainLine(h) ? this.scanLine(h, scanCSeq, 'CSeq') : this.parseLine(h, parseCSeq);
       if (this.isRequest && cseq.method !== this.method) {
-        throw new ParseError(`method ${cseq.method} does not match the request method ${this.method}`, 'CSeq', this.ix[HEAD + h * STRIDE + VALUE_START]);
+        throw new ParseError(`method ${cseq.method} does not match the request method ${this.method}`, 'CSeq', this.ix[b + VALUE_START]);
       }
       this.c.cSeq = cseq;
     }
     return this.c.cSeq;
   }
 
+  /**
+   * The branch of the topmost Via (null when it has none), without building
+   * Via objects: the first Via line is validated exactly as topVia() would
+   * validate it (same ParseError), so the two never disagree.
+   */
+  topViaBranch(): string | null {
+    const c = this.c;
+    if (c.viaBranch === undefined) {
+      if (c.topVia !== undefined) c.viaBranch = c.topVia.branch;
+      else {
+        const h = this.required(VIA_ID);
+        const b = h * STRIDE;
+        // The byte fast paths accept only ASCII, so only folding has to be excluded.
+        const fast = this.ix[b + FLAGS] === 0 ? fastViaBranch(this.data, this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END]) : undefined;
+        if (fast !== undefined) c.viaBranch = fast;
+        else c.viaBranch = this.plainLine(h) ? this.scanLine(h, viaBranch, 'Via') : this.topVia().branch;
+      }
+    }
+    return c.viaBranch;
+  }
+
+  /** The From tag (null when absent), validated as from() validates the header, without building the address. */
+  fromTag(): string | null {
+    const c = this.c;
+    if (c.fromTag === undefined) {
+      if (c.from !== undefined) c.fromTag = c.from.tag;
+      else {
+        const h = this.required(HeaderId.FROM);
+        const fast = this.fastTag(h);
+        if (fast !== undefined) c.fromTag = fast;
+        else c.fromTag = this.plainLine(h) ? this.scanLine(h, fromToTag, 'From') : this.from().tag;
+      }
+    }
+    return c.fromTag;
+  }
+
+  /** The To tag (null when absent; a request outside a dialog), validated as to() validates the header. */
+  toTag(): string | null {
+    const c = this.c;
+    if (c.toTag === undefined) {
+      if (c.to !== undefined) c.toTag = c.to.tag;
+      else {
+        const h = this.required(HeaderId.TO);
+        const fast = this.fastTag(h);
+        if (fast !== undefined) c.toTag = fast;
+        else c.toTag = this.plainLine(h) ? this.scanLine(h, toTag, 'To') : this.to().tag;
+      }
+    }
+    return c.toTag;
+  }
+
+  /**
+   * Can header line h be scanned in place in the latin1 text? Not when it is
+   * folded (its value reads with SP where the line breaks are) or holds bytes
+   * above 0x7f (its value reads as UTF-8).
+   */
+  private plainLine(h: number): boolean {
+    const b = h * STRIDE;
+    return this.ix[b + FLAGS] === 0 && (this.headerAscii() || !hasNonAscii(this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END]));
+  }
+
+  /** The tag of From/To line h by the byte fast path (ASCII only, so only folding is excluded); undefined: not handled. */
+  private fastTag(h: number): string | null | undefined {
+    const b = h * STRIDE;
+    return this.ix[b + FLAGS] === 0 ? fastNameAddrParam(this.data, this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END], 'tag') : undefined;
+  }
+
+  /** Run a range scanner over header line h in place; its offsets are already offsets in the message. */
+  private scanLine<T>(h: number, scan: (text: string, start: number, end: number) => T, header: string): T {
+    const b = h * STRIDE;
+    try {
+      return scan(this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END]);
+    } catch (e) {
+      return relocate(e, header, 0);
+    }
+  }
+
   from(): FromTo {
-    if (this.c.from === undefined) this.c.from = this.parseLine(this.required(HeaderId.FROM), parseFromTo);
+    if (this.c.from === undefined) this.c.from = this.fromToLine(this.required(HeaderId.FROM), parseFromTo);
     return this.c.from;
   }
 
   to(): FromTo {
-    if (this.c.to === undefined) this.c.to = this.parseLine(this.required(HeaderId.TO), parseTo);
+    if (this.c.to === undefined) this.c.to = this.fromToLine(this.required(HeaderId.TO), parseTo);
     return this.c.to;
   }
 
@@ -695,11 +795,13 @@ export class SipMessage {
       for (let h = 0; h < this.count; h++) {
         if (!this.is(h, HeaderId.CONTACT)) continue;
         lines++;
-        const one = this.parseLine(h, parseContacts);
+        const b = h * STRIDE;
+        const fast = this.ix[b + FLAGS] === 0 ? fastContact(this.data, this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END]) : undefined;
+        const one = fast !== undefined ? fast : this.parseLine(h, parseContacts);
         if (one.star) merged.star = true;
         for (const c of one.contacts) merged.contacts.push(c);
         if (merged.star && (merged.contacts.length > 0 || lines > 1)) {
-          throw new ParseError('"*" must be the only Contact', 'Contact', this.ix[HEAD + h * STRIDE + VALUE_START]);
+          throw new ParseError('"*" must be the only Contact', 'Contact', this.ix[h * STRIDE + VALUE_START]);
         }
       }
       this.c.contacts = merged;
@@ -753,12 +855,16 @@ export class SipMessage {
   requestUri(): Uri {
     if (!this.isRequest) throw new ParseError('a reply has no Request-URI', 'start-line', this.msgStart);
     if (this.c.uri === undefined) {
-      const base = this.ed === null || this.ed.newRuri === null ? this.ruriStart : 0;
-      let uri: Uri;
-      try {
-        uri = parseUri(this.ruri);
-      } catch (e) {
-        return relocate(e, 'Request-URI', base);
+      const received = this.ed === null || this.ed.newRuri === null;
+      const base = received ? this.ruriStart : 0;
+      // the received URI can be read in place; the byte fast path takes the usual shape
+      let uri: Uri | undefined = received ? fastSipUri(this.data, this.raw, this.ruriStart, this.ruriEnd, this.ruri) : undefined;
+      if (uri === undefined) {
+        try {
+          uri = parseUri(this.ruri);
+        } catch (e) {
+          return relocate(e, 'Request-URI', base);
+        }
       }
       // RFC 3261 §19.1.1: URI headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
       if ((uri.scheme === 'sip' || uri.scheme === 'sips') && 'headers' in uri && uri.headers.length > 0) {
@@ -776,7 +882,9 @@ export class SipMessage {
       if (ct === null || ct.mediaType !== 'application/sdp') this.c.sdp = null;
       else {
         try {
-          this.c.sdp = parseSdp(this.bodyText());
+          // An all-ASCII message's body reads the same from the latin1 view: no decoding call.
+          const text = this.headerAscii() ? this.raw.slice(this.bodyStart, this.bodyStart + this.bodyLength) : this.bodyText();
+          this.c.sdp = parseSdp(text);
         } catch (e) {
           relocate(e, 'body', this.bodyStart);
         }
@@ -832,7 +940,7 @@ export class SipMessage {
     } else if (where === 'afterVia') {
       let last = -1;
       for (let h = 0; h < this.count; h++) if (this.is(h, VIA_ID)) last = h;
-      offset = last === -1 ? this.headersStart : this.ix[HEAD + last * STRIDE + LINE_END];
+      offset = last === -1 ? this.headersStart : this.ix[last * STRIDE + LINE_END];
       order = ++this.e.editSeq;
     } else {
       offset = this.headersEnd;
@@ -868,7 +976,7 @@ export class SipMessage {
   prependVia(value: string): void {
     checkHeader('Via', value);
     const h = this.optional(VIA_ID);
-    const offset = h === -1 ? this.headersStart : this.ix[HEAD + h * STRIDE + LINE_START];
+    const offset = h === -1 ? this.headersStart : this.ix[h * STRIDE + LINE_START];
     this.insert(offset, -++this.e.editSeq, `Via: ${value}\r\n`);
   }
 
@@ -880,7 +988,7 @@ export class SipMessage {
   removeTopVia(): void {
     for (let h = 0; h < this.count; h++) {
       if (!this.is(h, VIA_ID) || (this.e.deleted !== null && this.e.deleted[h] === 1)) continue;
-      const b = HEAD + h * STRIDE;
+      const b = h * STRIDE;
       const vs = this.ix[b + VALUE_START];
       const ve = this.ix[b + VALUE_END];
       const from = this.e.replaced?.[h] === undefined ? vs : ve - (this.e.replaced[h] as string).length;
@@ -939,7 +1047,7 @@ export class SipMessage {
       else if (body.length === 0) for (let h = 0; h < this.count; h++) if (this.is(h, HeaderId.CONTENT_TYPE)) deleted[h] = 1;
     }
     for (let h = 0; h < this.count; h++) {
-      const b = HEAD + h * STRIDE;
+      const b = h * STRIDE;
       if (deleted[h] === 1) {
         lumps.push({ offset: this.ix[b + LINE_START], remove: this.ix[b + LINE_END] - this.ix[b + LINE_START], text: '', order: 0 });
       } else if (replaced[h] !== undefined) {
@@ -976,7 +1084,7 @@ export class SipMessage {
 
   /** @internal Header line h's [lineStart, valueStart, valueEnd, lineEnd) and its id. */
   lineInfo(h: number): { id: number; lineStart: number; valueStart: number; valueEnd: number; lineEnd: number } {
-    const b = HEAD + h * STRIDE;
+    const b = h * STRIDE;
     return {
       id: this.idAt(h),
       lineStart: this.ix[b + LINE_START],

@@ -8,8 +8,8 @@
  * it for full URI validation.
  */
 import { ParseError } from './errors';
-import { Cursor, Param, parseHeaderParams } from './params';
-import { C_ALPHA, C_DIGIT, C_TOKEN, CHAR_CLASS, scanQuotedString, skipLws, trimEnd } from './scan';
+import { Cursor, findHeaderParam, Param, ParamHit, parseHeaderParams } from './params';
+import { C_ALPHA, C_DIGIT, C_TOKEN, CHAR_CLASS, scanQuotedString, skipLws, skipQuotedString, trimEnd } from './scan';
 
 export interface NameAddr {
   /** Unquoted, unescaped display name; null when absent. */
@@ -40,22 +40,34 @@ function checkScheme(s: string, start: number, end: number, header: string): voi
   throw new ParseError('URI has no scheme', header, start);
 }
 
+/** Where scanAddress() found the parts of one element. Reused: scanning is synchronous. */
+interface AddressParts {
+  /** 0: no display name, 1: quoted-string, 2: token sequence. */
+  nameKind: number;
+  nameStart: number;
+  nameEnd: number;
+  uriStart: number;
+  uriEnd: number;
+}
+const parts: AddressParts = { nameKind: 0, nameStart: 0, nameEnd: 0, uriStart: 0, uriEnd: 0 };
+
 /**
- * Parses one name-addr or addr-spec (plus header params) starting at s[i]
- * (leading LWS allowed). Returns the element; cursor.pos is left at the first
- * character after it (after LWS), which the caller checks (",", end).
- * `positions` receives the offsets of the header parameters' values.
+ * Scans and validates the display name and URI of one name-addr or
+ * addr-spec starting at s[i] (leading LWS allowed), recording positions in
+ * `parts`. Returns the index after the URI (after ">"), where header
+ * parameters may follow.
  */
-export function scanNameAddr(s: string, i: number, end: number, header: string, inList: boolean, cursor: Cursor, positions?: number[]): NameAddr {
-  i = skipLws(s, i, end);
-  const elemStart = i;
+function scanAddress(s: string, i: number, end: number, header: string, inList: boolean): number {
   if (i >= end) throw new ParseError('empty value', header, i);
-  let displayName: string | null = null;
+  parts.nameKind = 0;
   let c = s.charCodeAt(i);
   let angle = false;
   if (c === 34 /* " */) {
-    displayName = scanQuotedString(s, i, end, header, cursor);
-    i = skipLws(s, cursor.pos, end);
+    parts.nameKind = 1;
+    parts.nameStart = i;
+    const after = skipQuotedString(s, i, end, header);
+    parts.nameEnd = after;
+    i = skipLws(s, after, end);
     if (i >= end || s.charCodeAt(i) !== 60) throw new ParseError('expected "<" after quoted display name', header, i);
     angle = true;
   } else if (c === 60 /* < */) {
@@ -76,13 +88,16 @@ export function scanNameAddr(s: string, i: number, end: number, header: string, 
       } else break;
     }
     if (j < end && s.charCodeAt(j) === 60) {
-      if (lastTokenEnd > i) displayName = s.slice(i, lastTokenEnd);
+      if (lastTokenEnd > i) {
+        parts.nameKind = 2;
+        parts.nameStart = i;
+        parts.nameEnd = lastTokenEnd;
+      }
       i = j;
       angle = true;
     }
   }
 
-  let uri: string;
   if (angle) {
     const uriStart = i + 1;
     let j = uriStart;
@@ -96,32 +111,61 @@ export function scanNameAddr(s: string, i: number, end: number, header: string, 
     }
     if (j >= end) throw new ParseError('missing ">"', header, i);
     checkScheme(s, uriStart, j, header);
-    uri = s.slice(uriStart, j);
-    i = j + 1;
-  } else {
-    // RFC 3261 §20.10: a bare addr-spec ends at ";" (header params follow);
-    // it may contain neither "," nor "?".
-    const uriStart = i;
-    let j = i;
-    while (j < end) {
-      c = s.charCodeAt(j);
-      if (c === 59 || c <= 32) break;
-      if (c === 44) {
-        if (inList) break;
-        throw new ParseError('"," in a URI requires <>', header, j);
-      }
-      if (c === 63) throw new ParseError('"?" in a URI requires <>', header, j);
-      if (c === 60 || c === 62 || c === 34 || c === 127) throw new ParseError('invalid character in URI', header, j);
-      j++;
-    }
-    checkScheme(s, uriStart, j, header);
-    uri = s.slice(uriStart, j);
-    i = j;
+    parts.uriStart = uriStart;
+    parts.uriEnd = j;
+    return j + 1;
   }
+  // RFC 3261 §20.10: a bare addr-spec ends at ";" (header params follow);
+  // it may contain neither "," nor "?".
+  const uriStart = i;
+  let j = i;
+  while (j < end) {
+    c = s.charCodeAt(j);
+    if (c === 59 || c <= 32) break;
+    if (c === 44) {
+      if (inList) break;
+      throw new ParseError('"," in a URI requires <>', header, j);
+    }
+    if (c === 63) throw new ParseError('"?" in a URI requires <>', header, j);
+    if (c === 60 || c === 62 || c === 34 || c === 127) throw new ParseError('invalid character in URI', header, j);
+    j++;
+  }
+  checkScheme(s, uriStart, j, header);
+  parts.uriStart = uriStart;
+  parts.uriEnd = j;
+  return j;
+}
+
+/**
+ * Parses one name-addr or addr-spec (plus header params) starting at s[i]
+ * (leading LWS allowed). Returns the element; cursor.pos is left at the first
+ * character after it (after LWS), which the caller checks (",", end).
+ * `positions` receives the offsets of the header parameters' values.
+ */
+export function scanNameAddr(s: string, i: number, end: number, header: string, inList: boolean, cursor: Cursor, positions?: number[]): NameAddr {
+  i = skipLws(s, i, end);
+  const elemStart = i;
+  i = scanAddress(s, i, end, header, inList);
+  let displayName: string | null = null;
+  if (parts.nameKind === 1) displayName = scanQuotedString(s, parts.nameStart, end, header, cursor);
+  else if (parts.nameKind === 2) displayName = s.slice(parts.nameStart, parts.nameEnd);
+  const uri = s.slice(parts.uriStart, parts.uriEnd);
   const params: Param[] = [];
   parseHeaderParams(s, i, end, header, params, cursor, positions);
   const raw = s.slice(elemStart, trimEnd(s, elemStart, cursor.pos));
   return { displayName, uri, params, raw };
+}
+
+/**
+ * One header parameter of the single name-addr in text[start, end) (the
+ * From tag, say), validating the whole value exactly as parseNameAddr()
+ * does but building nothing else. `hit` reports the parameter (see
+ * findHeaderParam). ParseError offsets are indexes into `text`.
+ */
+export function findNameAddrParam(text: string, start: number, end: number, header: string, lower: string, hit: ParamHit): void {
+  const i = scanAddress(text, skipLws(text, start, end), end, header, false);
+  findHeaderParam(text, i, end, header, lower, hit);
+  if (hit.pos < end) throw new ParseError('unexpected text after address', header, hit.pos);
 }
 
 /** One name-addr / addr-spec with its header params (From, To, Reply-To...). */

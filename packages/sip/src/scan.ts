@@ -149,3 +149,45 @@ export function eqLower(s: string, lower: string): boolean {
   }
   return true;
 }
+
+/**
+ * Validates a quoted-string starting at s[i] === '"' exactly as
+ * scanQuotedString does, without building its content. Returns the index
+ * after the closing quote. For scanners that only need to step over a value.
+ */
+export function skipQuotedString(s: string, i: number, end: number, header: string): number {
+  const start = i;
+  i++;
+  while (i < end) {
+    const c = s.charCodeAt(i);
+    if (c === 34) return i + 1;
+    if (c === 92) {
+      if (i + 1 >= end) break;
+      const n = s.charCodeAt(i + 1);
+      if (n === 13 || n === 10 || n > 127) throw new ParseError('invalid escape in quoted string', header, i);
+      i += 2;
+      continue;
+    }
+    if ((c < 32 && c !== 9 && c !== 13 && c !== 10) || c === 127) throw new ParseError('control character in quoted string', header, i);
+    i++;
+  }
+  throw new ParseError('unterminated quoted string', header, start);
+}
+
+/** eqLower() on s[start, end) without slicing it out. */
+export function eqLowerAt(s: string, start: number, end: number, lower: string): boolean {
+  const n = lower.length;
+  if (end - start !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(start + i);
+    const l = lower.charCodeAt(i);
+    if (c !== l && !(l >= 97 && l <= 122 && c === l - 32)) return false;
+  }
+  return true;
+}
+
+/** True when s[start, end) holds a code unit above 0x7f. */
+export function hasNonAscii(s: string, start: number = 0, end: number = s.length): boolean {
+  for (let i = start; i < end; i++) if (s.charCodeAt(i) > 0x7f) return true;
+  return false;
+}

@@ -1,11 +1,9 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import fc from 'fast-check';
+import { sharedDir } from '@tsips/test-support';
 import { ParseError } from './errors';
 import { parseSdp } from './sdp';
 
-// Same rule as test/support/shared-dir.ts (that file lies outside this package's rootDir).
-const sharedDir = (...parts: string[]): string => path.join(process.env.TSIPS_SHARED ?? path.resolve(__dirname, '..', '..', '..', '..', 'shared'), ...parts);
 
 function parseError(fn: () => unknown): ParseError {
   try {

@@ -69,6 +69,11 @@ export const qopParam: ParamSpec = {
   optional: true,
   validate: validateWith(parseQop),
   parse: (literal) => parseQop(literal),
+  notice: (parsed) => {
+    const q = parsed as ParsedQop;
+    if (q.legacySwitch === null) return undefined;
+    return `"${q.legacySwitch}" is the OpenSIPS 2.x qop switch; 3.x writes "${q.modern}" (accepted as in 2.x)`;
+  },
 };
 
 export const algorithmsParam: ParamSpec = {

@@ -64,11 +64,18 @@ export function mi(
     handler: () => {
       throw new MiNotImplementedError(name, opts.reason);
     },
+    notImplemented: opts.reason,
     doc: opts.doc,
   };
   if (opts.aliases && opts.aliases.length > 0) out.aliases = opts.aliases;
   if (opts.params && opts.params.length > 0) out.params = opts.params;
   return out;
+}
+
+/** A declared MI command given its real handler (drops the not-implemented mark). */
+export function implementedMi(declared: MiExport, handler: MiExport['handler']): MiExport {
+  const { notImplemented: _declaredOnly, ...rest } = declared;
+  return { ...rest, handler };
 }
 
 export interface PvarShape {

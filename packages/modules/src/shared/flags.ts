@@ -177,6 +177,12 @@ export function flagsParam(name: string, spec: FlagSetSpec, optional = false): P
       }
     },
     parse: (literal) => parseFlagString(spec, literal),
+    notice: (parsed) => {
+      const f = parsed as ParsedFlags;
+      if (f.spelling === 'named') return undefined;
+      const form = f.spelling === 'letters' ? 'single-letter flags' : 'a numeric flag mask';
+      return `"${f.raw}" uses OpenSIPS 2.x ${form}; 3.x writes "${f.named}" (accepted as in 2.x)`;
+    },
   };
   if (optional) p.optional = true;
   return p;

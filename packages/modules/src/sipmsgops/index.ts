@@ -3,7 +3,9 @@
  * parameters, bodies, SDP codecs and streams) and sipmsg_validate(), the structural check
  * of a message against RFC 3261 with its numbered error codes.
  */
+import { implement } from './implement';
 import type { FixupArg, ModuleExports } from '@tsips/script';
+import { implementations } from './functions';
 import { fn } from '../shared/declare';
 import { ISSUE } from '../shared/issues';
 import { intOrVar, outVar, regex, replyCodeFixup, str } from '../shared/params';
@@ -30,15 +32,15 @@ const R = ISSUE;
 const REQ_FAIL_BRANCH_ERR = ['REQUEST_ROUTE', 'FAILURE_ROUTE', 'BRANCH_ROUTE', 'ERROR_ROUTE'] as const;
 const RURI_ROUTES = ['REQUEST_ROUTE', 'FAILURE_ROUTE', 'BRANCH_ROUTE', 'LOCAL_ROUTE'] as const;
 
-export const sipmsgops: ModuleExports = {
+const declared: ModuleExports = {
   name: 'sipmsgops',
   functions: [
     fn('append_to_reply', [str('text')], REQ_FAIL_BRANCH_ERR, R.sipCore, 'Header lines added to the next reply the proxy generates.'),
     fn('append_body_to_reply', [str('body')], REQ_FAIL_BRANCH_ERR, R.unscheduled, 'Body of the next reply the proxy generates.'),
     fn('append_hf', [str('header line'), str('after header', true)], MSG_NO_ERR, R.sipCore, 'Adds a header line at the end of the headers (or after the named header).'),
     fn('insert_hf', [str('header line'), str('before header', true)], MSG_NO_ERR, R.sipCore, 'Adds a header line at the top of the headers (or before the named header).'),
-    fn('append_urihf', [str('prefix'), str('suffix')], ['REQUEST_ROUTE', 'FAILURE_ROUTE', 'BRANCH_ROUTE'], R.unscheduled, 'Adds a header made of prefix + Request-URI + suffix.'),
-    fn('remove_hf', [str('header name')], MSG_NO_ERR, R.sipCore, 'Removes every header with that name; returns how many (false when none).'),
+    fn('append_urihf', [str('prefix'), str('suffix')], ['REQUEST_ROUTE', 'FAILURE_ROUTE', 'BRANCH_ROUTE'], R.unscheduled, 'Adds a header made of prefix + the received Request-URI + suffix.'),
+    fn('remove_hf', [str('header name')], MSG_NO_ERR, R.sipCore, 'Removes every header with that name; false when there was none.'),
     fn('remove_hf_re', [regex('header name regex')], MSG_NO_ERR, R.insideAttacks, 'Removes every header whose name matches.'),
     fn('remove_hf_glob', [str('header name glob')], MSG_NO_ERR, R.insideAttacks, 'Removes every header whose name matches the glob.'),
     fn('is_present_hf', [str('header name')], MSG_NO_ERR, R.sipCore, 'True when the message has a header with that name.'),
@@ -78,3 +80,5 @@ export const sipmsgops: ModuleExports = {
     fn('sip_to_json', [outVar('destination')], MSG_NO_ERR, R.unscheduled, 'The message as JSON.'),
   ],
 };
+
+export const sipmsgops: ModuleExports = implement(declared, implementations);

@@ -2,15 +2,18 @@
  * textops: regular-expression search and replace on the raw message text (headers and
  * body) and sed-like substitutions on the whole message, the Request-URI or its user.
  */
-import type { ModuleExports, ParamSpec } from '@tsips/script';
+import { implement } from '../sipmsgops/implement';
+import { parseSubst, SubstError, type ModuleExports, type ParamSpec } from '@tsips/script';
+import { implementations } from './functions';
 import { fn } from '../shared/declare';
 import { ISSUE } from '../shared/issues';
 import { regex, str } from '../shared/params';
 import { MSG_NO_ERR, REQ_FAIL_REPLY_BRANCH } from '../shared/routes';
 
 /**
- * A sed-style `/re/replacement/flags` expression (any delimiter; flags i and g). OpenSIPS
- * compiles it at load (NO_EXPAND: pseudo-variables in the replacement are expanded per call).
+ * A sed-style `/re/replacement/flags` expression (any delimiter; flags i, g and s),
+ * compiled at load as OpenSIPS does (REG_EXTENDED, REG_NEWLINE unless `s`, REG_ICASE with
+ * `i`). Replacement escapes: \0-\9, \u (the Request-URI), \n \r \t.
  */
 export function validateSubst(literal: string): string | undefined {
   if (literal.length < 4) return `'${literal}' is not a /regexp/replacement/flags expression`;
@@ -30,16 +33,21 @@ export function validateSubst(literal: string): string | undefined {
     }
   }
   if (parts.length !== 2) return `'${literal}' is not a ${delim}regexp${delim}replacement${delim}flags expression`;
-  if (!/^[ig]*$/.test(cur)) return `unknown substitution flags '${cur}' (expected i and/or g)`;
+  if (!/^[igs]*$/.test(cur)) return `unknown substitution flags '${cur}' (expected i, g and/or s)`;
   if (parts[0] === '') return 'empty regular expression in substitution';
-  return undefined;
+  try {
+    parseSubst(literal);
+    return undefined;
+  } catch (e) {
+    return e instanceof SubstError ? `'${literal}': ${e.message}` : String(e);
+  }
 }
 
-const subst: ParamSpec = { name: 'substitution', kind: 'static-string', validate: validateSubst };
+const subst: ParamSpec = { name: 'substitution', kind: 'static-string', validate: validateSubst, parse: (literal) => parseSubst(literal) };
 
 const R = ISSUE.sipCore;
 
-export const textops: ModuleExports = {
+const declared: ModuleExports = {
   name: 'textops',
   functions: [
     fn('search', [regex('regex')], MSG_NO_ERR, R, 'True when the message text (start line, headers, body) matches.'),
@@ -51,9 +59,11 @@ export const textops: ModuleExports = {
     fn('replace_all', [regex('regex'), str('text')], MSG_NO_ERR, R, 'Replaces every match in the message.'),
     fn('replace_body_all', [regex('regex'), str('text')], MSG_NO_ERR, R, 'Replaces every match in the body, line by line.'),
     fn('replace_body_atonce', [regex('regex'), str('text')], MSG_NO_ERR, R, 'Replaces every match in the body taken as one string.'),
-    fn('subst', [subst], MSG_NO_ERR, R, 'sed-like substitution on the message headers.'),
+    fn('subst', [subst], MSG_NO_ERR, R, 'sed-like substitution on the message after its start line (headers and body).'),
     fn('subst_uri', [subst], REQ_FAIL_REPLY_BRANCH, R, 'sed-like substitution on the Request-URI.'),
     fn('subst_user', [subst], REQ_FAIL_REPLY_BRANCH, R, 'sed-like substitution on the Request-URI user (added when missing).'),
     fn('subst_body', [subst], MSG_NO_ERR, R, 'sed-like substitution on the body.'),
   ],
 };
+
+export const textops: ModuleExports = implement(declared, implementations);

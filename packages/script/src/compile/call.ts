@@ -201,6 +201,8 @@ export class CallCompiler {
             return null;
           }
         }
+        const note = spec.notice?.(value, literalText);
+        if (note !== undefined) this.c.report('notice', `${what}: ${note}`, arg.loc);
         const v = value;
         return { get: () => v, fixup: fix(literalText, arg.kind === 'Number' ? arg.value : null) };
       }
@@ -270,7 +272,9 @@ export class CallCompiler {
         return { get: () => ref, fixup: fix(null, null) };
       }
       case 'regex': {
-        if (arg.kind === 'String' && !arg.value.includes('$')) {
+        // As in OpenSIPS (mod_fix.c), a regex literal is compiled as written: no pseudo-
+        // variables are expanded in it, so `$` is the end anchor (`search("com$")`).
+        if (arg.kind === 'String') {
           try {
             const re = compilePosixRegex(arg.value);
             return { get: () => re, fixup: fix(arg.value, null) };
@@ -281,8 +285,7 @@ export class CallCompiler {
           }
         }
         let text: ((ctx: ScriptContext) => string) | null = null;
-        if (arg.kind === 'String') text = this.format(arg.value, arg.loc)?.get ?? null;
-        else if (arg.kind === 'Pvar') {
+        if (arg.kind === 'Pvar') {
           const pv = this.c.pv(arg.raw, arg.loc);
           if (pv !== null) text = (ctx) => valueToString(pv.get(ctx));
         } else return bad('a regular expression string');

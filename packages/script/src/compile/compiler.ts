@@ -10,11 +10,11 @@
 import {
   arith,
   type ArithOp,
-  bitNot,
   compareValues,
   type CompareOp,
   isTruthy,
   type ScriptValue,
+  strCaseEqual,
   strToIntStrict,
   valueToString,
 } from '../values';
@@ -28,7 +28,9 @@ import type {
   RouteBlock,
   RouteCallExpr,
   Script,
+  IpLit,
   Stmt,
+  StringLit,
   SwitchStmt,
   WhileStmt,
 } from '../syntax/ast';
@@ -38,11 +40,14 @@ import type { ModuleRegistry } from '../exports/registry';
 import { moduleNameFromPath } from '../exports/registry';
 import type { PvAccess, RouteTypeName } from '../exports/types';
 import type { ScriptContext } from '../runtime/context';
+import { staticVarSlot } from '../runtime/core-pvars';
 import { compilePosixRegex, RegexError } from './posix-regex';
 import { compilePvText, type PvCompileEnv, PvCompileError } from './pv-compile';
-import { ipNet, ipInNet } from './ip-match';
+import { ipNet, ipInNet, type IpNet } from './ip-match';
 import { CallCompiler } from './call';
 import { AST_ROUTE_TYPES } from './route-types';
+import { arithValue, regexTest, unaryValue } from './expr-semantics';
+import { CODEGEN_AVAILABLE, generateCond, generateStatements, generateValue, isPureExpr, isPureStmt } from './codegen';
 import {
   EXPR_DROP,
   type Cond,
@@ -72,6 +77,20 @@ export interface RouteSlot {
 }
 
 const MAX_ROUTE_DEPTH = 100;
+
+/** See {@link Compiler.operand}. */
+interface Operand {
+  ev: Ev;
+  slot: number;
+  constant: boolean;
+  value: ScriptValue;
+}
+
+/** `ctx.vars[slot]`, NULL for a slot the context has not grown to. */
+function readSlot(ctx: ScriptContext, slot: number): ScriptValue {
+  const v = ctx.vars[slot];
+  return v === undefined ? null : v;
+}
 const NO_VALUES: readonly ScriptValue[] = Object.freeze([]);
 
 export interface CompilerOptions {
@@ -81,6 +100,12 @@ export interface CompilerOptions {
   varSlots: Map<string, number>;
   /** Report `$varv` and similar per-occurrence notes. */
   onPvarName?(name: string, loc: SourceLoc): void;
+  /**
+   * Generate JavaScript for the parts of routes that cannot wait (see codegen.ts). On by
+   * default where the process allows `new Function`; the environment variable
+   * `TSIPS_SCRIPT_CODEGEN=0` turns it off (everything then runs as closures).
+   */
+  codegen?: boolean;
 }
 
 export class Compiler {
@@ -92,10 +117,12 @@ export class Compiler {
   /** Set while compiling one route body. */
   private current: RouteSlot | null = null;
   private nextNamedFlag = 31;
+  private readonly codegen: boolean;
 
   constructor(private readonly opts: CompilerOptions) {
     this.registry = opts.registry;
     this.calls = new CallCompiler(this);
+    this.codegen = CODEGEN_AVAILABLE && (opts.codegen ?? process.env['TSIPS_SCRIPT_CODEGEN'] !== '0');
   }
 
   // ------------------------------------------------------------------ reporting
@@ -174,6 +201,25 @@ export class Compiler {
     }
   }
 
+  /**
+   * An operand compiled for the fast paths: `slot` >= 0 when it is a `$var(name)` with a
+   * static name (read straight from `ctx.vars`, no accessor call), `constant` when it is a
+   * number or string literal.
+   */
+  operand(e: Expr): Operand {
+    if (e.kind === 'Pvar') {
+      const pv = this.pv(e.raw, e.loc);
+      if (pv === null) return { ev: () => null, slot: -1, constant: false, value: null };
+      const slot = staticVarSlot(pv);
+      return { ev: pv.get, slot: slot ?? -1, constant: false, value: null };
+    }
+    if (e.kind === 'Number' || e.kind === 'String') {
+      const v = e.value;
+      return { ev: () => v, slot: -1, constant: true, value: v };
+    }
+    return { ev: this.value(e), slot: -1, constant: false, value: null };
+  }
+
   // -------------------------------------------------------------------- script
 
   compile(script: Script): void {
@@ -226,11 +272,28 @@ export class Compiler {
   // ---------------------------------------------------------------- statements
 
   block(stmts: Stmt[]): Exec {
-    const execs = stmts.map((s) => this.stmt(s));
+    if (!this.codegen) return sequence(stmts.map((s) => this.stmt(s)));
+    // Consecutive statements that cannot wait become one generated function.
+    const execs: Exec[] = [];
+    let run: Stmt[] = [];
+    const flush = (): void => {
+      if (run.length === 0) return;
+      execs.push(run.length === 1 ? this.stmt(run[0]!) : generateStatements(this, run));
+      run = [];
+    };
+    for (const s of stmts) {
+      if (isPureStmt(s)) run.push(s);
+      else {
+        flush();
+        execs.push(this.stmt(s));
+      }
+    }
+    flush();
     return sequence(execs);
   }
 
   stmt(s: Stmt): Exec {
+    if (this.codegen && worthGenerating(s) && isPureStmt(s)) return generateStatements(this, [s]);
     switch (s.kind) {
       case 'ExprStmt': {
         const call = s.expr.kind === 'Call' ? this.calls.compile(s.expr) : this.routeCall(s.expr);
@@ -366,6 +429,24 @@ export class Compiler {
     const set = target.set;
     const get = target.get;
     const loc = s.loc;
+    const slot = staticVarSlot(target);
+    if (slot !== undefined && (s.op === '=' || s.op === ':=')) {
+      // $var(x) = v: a plain slot write ($var has no stack, so '=' and ':=' are the same).
+      const v = s.value;
+      if (v.kind === 'Number' || v.kind === 'String' || v.kind === 'Null') {
+        const c: ScriptValue = v.kind === 'Null' ? null : v.value;
+        return (ctx) => {
+          ctx.vars[slot] = c;
+          return NEXT;
+        };
+      }
+      return (ctx) => {
+        const x = ev(ctx);
+        if (isPromise(x)) return x.then((y) => ((ctx.vars[slot] = y), NEXT));
+        ctx.vars[slot] = x;
+        return NEXT;
+      };
+    }
     if (s.op === '=' || s.op === ':=') {
       const op = s.op;
       if (s.value.kind === 'Null') return (ctx) => (set(ctx, null, op), NEXT);
@@ -406,8 +487,18 @@ export class Compiler {
       if (c < 0) ctx.log(1, `${loc.file}:${loc.line}: error in expression (treated as false)`);
       return els === null ? NEXT : els(ctx);
     };
+    if (els === null) {
+      return (ctx) => {
+        const c = cond(ctx);
+        if (c === 1) return then(ctx);
+        if (c === 0) return NEXT;
+        return isPromise(c) ? c.then((x) => branch(ctx, x)) : branch(ctx, c);
+      };
+    }
     return (ctx) => {
       const c = cond(ctx);
+      if (c === 1) return then(ctx);
+      if (c === 0) return els(ctx);
       return isPromise(c) ? c.then((x) => branch(ctx, x)) : branch(ctx, c);
     };
   }
@@ -415,28 +506,8 @@ export class Compiler {
   private switchStmt(s: SwitchStmt): Exec {
     const subject = this.value(s.subject);
     const bodies = s.cases.map((c) => this.block(c.body));
-    const labels = s.cases.map((c) => (c.label === null ? null : c.label.value));
-    let defaultIndex = -1;
-    const seen = new Set<string>();
-    s.cases.forEach((c, i) => {
-      if (c.label === null) {
-        if (defaultIndex >= 0) this.report('error', 'switch has more than one default', c.loc);
-        defaultIndex = i;
-      } else {
-        const key = `${typeof c.label.value}:${c.label.value}`;
-        if (seen.has(key)) this.report('error', `duplicate case ${c.label.kind === 'String' ? `"${c.label.value}"` : c.label.value}`, c.label.loc);
-        seen.add(key);
-      }
-    });
+    const start = this.switchStart(s);
     const n = bodies.length;
-    const start = (v: ScriptValue): number => {
-      for (let i = 0; i < n; i++) {
-        const l = labels[i];
-        if (l === null || l === undefined) continue;
-        if (caseMatches(v, l)) return i;
-      }
-      return defaultIndex;
-    };
     const runFrom = (ctx: ScriptContext, i: number): Sig | Promise<Sig> => {
       for (; i < n; i++) {
         const r = bodies[i]!(ctx);
@@ -460,6 +531,45 @@ export class Compiler {
       const i = start(v);
       return i < 0 ? NEXT : runFrom(ctx, i);
     };
+  }
+
+  /**
+   * Where a switch starts for a subject value: the index of the first matching case, else
+   * the default's, else -1. Reports duplicate labels and a second default.
+   */
+  switchStart(s: SwitchStmt): (v: ScriptValue) => number {
+    const labels = s.cases.map((c) => (c.label === null ? null : c.label.value));
+    let defaultIndex = -1;
+    const seen = new Set<string>();
+    s.cases.forEach((c, i) => {
+      if (c.label === null) {
+        if (defaultIndex >= 0) this.report('error', 'switch has more than one default', c.loc);
+        defaultIndex = i;
+      } else {
+        const key = `${typeof c.label.value}:${c.label.value}`;
+        if (seen.has(key)) this.report('error', `duplicate case ${c.label.kind === 'String' ? `"${c.label.value}"` : c.label.value}`, c.label.loc);
+        seen.add(key);
+      }
+    });
+    // Labels by value, first occurrence wins: a string subject finds its case in one lookup
+    // (a number label also matches a string holding that integer; a string label matches an
+    // integer subject by its decimal form).
+    const byString = new Map<string, number>();
+    const byNumber = new Map<number, number>();
+    labels.forEach((l, i) => {
+      if (typeof l === 'string') {
+        if (!byString.has(l)) byString.set(l, i);
+      } else if (typeof l === 'number' && !byNumber.has(l)) byNumber.set(l, i);
+    });
+    const first = (a: number | undefined, b: number | undefined): number =>
+      a === undefined ? (b === undefined ? defaultIndex : b) : b === undefined || a < b ? a : b;
+    const start = (v: ScriptValue): number => {
+      if (v === null) return defaultIndex;
+      if (typeof v === 'number') return first(byNumber.get(v), byString.size === 0 ? undefined : byString.get(valueToString(v)));
+      const n = byNumber.size === 0 ? undefined : strToIntStrict(v);
+      return first(byString.get(v), n === undefined ? undefined : byNumber.get(n));
+    };
+    return start;
   }
 
   private whileStmt(s: WhileStmt): Exec {
@@ -602,6 +712,7 @@ export class Compiler {
 
   /** Value of an expression. */
   value(e: Expr): Ev {
+    if (this.codegen && (e.kind === 'Binary' || e.kind === 'Unary') && isPureExpr(e)) return generateValue(this, e);
     switch (e.kind) {
       case 'Number': {
         const n = e.value;
@@ -647,20 +758,8 @@ export class Compiler {
         }
         const inner = this.value(e.operand);
         const loc = e.loc;
-        const f = e.op === '-'
-          ? (ctx: ScriptContext, v: ScriptValue): ScriptValue => {
-            if (typeof v === 'number') return -v | 0;
-            ctx.logError(`${loc.file}:${loc.line}: unary minus needs an integer`);
-            return null;
-          }
-          : (ctx: ScriptContext, v: ScriptValue): ScriptValue => {
-            const r = bitNot(v);
-            if (r === undefined) {
-              ctx.logError(`${loc.file}:${loc.line}: '~' needs an integer`);
-              return null;
-            }
-            return r;
-          };
+        const op = e.op;
+        const f = (ctx: ScriptContext, v: ScriptValue): ScriptValue => unaryValue(ctx, op, v, loc);
         return (ctx) => {
           const v = inner(ctx);
           return isPromise(v) ? v.then((x) => f(ctx, x)) : f(ctx, v);
@@ -675,21 +774,38 @@ export class Compiler {
           };
         }
         const op = e.op as ArithOp;
-        const l = this.value(e.left);
-        const r = this.value(e.right);
+        const lo = this.operand(e.left);
+        const ro = this.operand(e.right);
+        const l = lo.ev;
+        const r = ro.ev;
         const loc = e.opLoc;
-        const f = (ctx: ScriptContext, a: ScriptValue, b: ScriptValue): ScriptValue => {
-          // String building is the common case: concatenate without the generic dispatch.
-          if (op === '+' && typeof a === 'string') {
-            return b === null ? a : typeof b === 'string' ? a + b : a + String(b | 0);
+        const f = (ctx: ScriptContext, a: ScriptValue, b: ScriptValue): ScriptValue => arithValue(ctx, op, a, b, loc);
+        if (op === '+' && lo.slot >= 0 && ro.constant) {
+          // $var(i) + 1, $var(s) + "x": counters and string building, no accessor call.
+          const slot = lo.slot;
+          const c = ro.value;
+          if (typeof c === 'number') {
+            return (ctx) => {
+              const a = readSlot(ctx, slot);
+              return typeof a === 'number' ? (a + c) | 0 : f(ctx, a, c);
+            };
           }
-          const v = arith(op, a, b);
-          if (v === undefined) {
-            ctx.logError(`${loc.file}:${loc.line}: invalid operands for '${op}'`);
-            return null;
+          return (ctx) => {
+            const a = readSlot(ctx, slot);
+            return typeof a === 'string' ? a + c : f(ctx, a, c);
+          };
+        }
+        if (ro.slot >= 0) {
+          const slot = ro.slot;
+          if (lo.constant) {
+            const c = lo.value;
+            return (ctx) => f(ctx, c, readSlot(ctx, slot));
           }
-          return v;
-        };
+          return (ctx) => {
+            const a = l(ctx);
+            return isPromise(a) ? a.then((x) => f(ctx, x, readSlot(ctx, slot))) : f(ctx, a, readSlot(ctx, slot));
+          };
+        }
         const rn = e.right;
         if (rn.kind === 'Number' || rn.kind === 'String') {
           // Constant right operand (string building, counters): no second closure call.
@@ -714,6 +830,7 @@ export class Compiler {
 
   /** Condition value: 1 true, 0 false, -1 error, EXPR_DROP (a function returned 0). */
   cond(e: Expr): Cond {
+    if (this.codegen && (e.kind === 'Binary' || e.kind === 'Unary') && isPureExpr(e)) return generateCond(this, e);
     switch (e.kind) {
       case 'Call':
       case 'RouteCall': {
@@ -770,13 +887,11 @@ export class Compiler {
 
   private compare(e: BinaryExpr): Cond {
     const op = e.op as CompareOp;
-    const l = this.value(e.left);
+    const lo = this.operand(e.left);
+    const l = lo.ev;
     if (e.right.kind === 'Ip' && (op === '==' || op === '!=')) {
-      const net = ipNet(e.right.address, e.right.mask);
-      if (net === null) {
-        this.report('error', `invalid IP address or network '${e.right.raw}'`, e.right.loc);
-        return () => -1;
-      }
+      const net = this.ipLiteralNet(e.right);
+      if (net === null) return () => -1;
       const want = op === '==' ? 1 : 0;
       const f = (v: ScriptValue): number => (v === null ? 1 - want : ipInNet(valueToString(v), net) ? want : 1 - want);
       return (ctx) => {
@@ -787,6 +902,30 @@ export class Compiler {
     const kind = e.right.kind === 'Number' || e.right.kind === 'String' || e.right.kind === 'Null' || e.right.kind === 'Ip'
       ? 'constant' as const
       : 'variable' as const;
+    if (e.right.kind === 'String' && (op === '==' || op === '!=')) {
+      // `$rm == "INVITE"`: a string value is compared case-insensitively with the constant.
+      const c = e.right.value;
+      const yes = op === '==' ? 1 : 0;
+      const no = 1 - yes;
+      if (lo.slot >= 0) {
+        const slot = lo.slot;
+        return (ctx) => {
+          const a = readSlot(ctx, slot);
+          if (typeof a === 'string') return a.length === c.length && strCaseEqual(a, c) ? yes : no;
+          return compareValues(op, a, c, 'constant');
+        };
+      }
+      return (ctx) => {
+        const a = l(ctx);
+        if (typeof a === 'string') return a.length === c.length && strCaseEqual(a, c) ? yes : no;
+        return isPromise(a) ? a.then((x) => compareValues(op, x, c, 'constant')) : compareValues(op, a, c, 'constant');
+      };
+    }
+    if (e.right.kind === 'Number' && lo.slot >= 0) {
+      const c = e.right.value;
+      const slot = lo.slot;
+      return (ctx) => compareValues(op, readSlot(ctx, slot), c, 'constant');
+    }
     if (e.right.kind === 'Number' || e.right.kind === 'String' || e.right.kind === 'Null') {
       const c: ScriptValue = e.right.kind === 'Null' ? null : e.right.value;
       return (ctx) => {
@@ -801,32 +940,35 @@ export class Compiler {
   private match(e: BinaryExpr): Cond {
     const l = this.value(e.left);
     const negate = e.op === '!~';
-    const test = (v: ScriptValue, re: RegExp | null): number => {
-      if (re === null) return -1;
-      if (v === null) return negate ? 1 : 0;
-      const m = re.test(valueToString(v));
-      return m !== negate ? 1 : 0;
-    };
     if (e.right.kind === 'String') {
-      let re: RegExp | null = null;
-      try {
-        re = compilePosixRegex(e.right.value);
-      } catch (err) {
-        if (!(err instanceof RegexError)) throw err;
-        this.report('error', `regular expression "${e.right.value}" does not compile: ${err.message}`, e.right.loc);
-        return () => -1;
-      }
-      const fixed = re;
+      const re = this.regexLiteral(e.right);
+      if (re === null) return () => -1;
       return (ctx) => {
         const v = l(ctx);
-        return isPromise(v) ? v.then((x) => test(x, fixed)) : test(v, fixed);
+        return isPromise(v) ? v.then((x) => regexTest(x, re, negate)) : regexTest(v, re, negate);
       };
     }
-    // Regex from a variable: compiled per distinct pattern, cached.
     const r = this.value(e.right);
+    return lift2(l, r, this.dynamicMatcher(e));
+  }
+
+  /** A regex literal compiled once; null (reported) when it does not compile. */
+  regexLiteral(e: StringLit): RegExp | null {
+    try {
+      return compilePosixRegex(e.value);
+    } catch (err) {
+      if (!(err instanceof RegexError)) throw err;
+      this.report('error', `regular expression "${e.value}" does not compile: ${err.message}`, e.loc);
+      return null;
+    }
+  }
+
+  /** `a =~ b` with the pattern from a variable: compiled per distinct pattern, cached. */
+  dynamicMatcher(e: BinaryExpr): (ctx: ScriptContext, a: ScriptValue, b: ScriptValue) => number {
+    const negate = e.op === '!~';
     const cache = new Map<string, RegExp | null>();
     const loc = e.right.loc;
-    return lift2(l, r, (ctx, a, b) => {
+    return (ctx, a, b) => {
       const pat = valueToString(b);
       let re = cache.get(pat);
       if (re === undefined) {
@@ -839,12 +981,24 @@ export class Compiler {
         if (cache.size > 256) cache.clear();
         cache.set(pat, re);
       }
-      return test(a, re);
-    });
+      return regexTest(a, re, negate);
+    };
+  }
+
+  /** The network of an IP literal compared with `==`/`!=`; null (reported) when invalid. */
+  ipLiteralNet(e: IpLit): IpNet | null {
+    const net = ipNet(e.address, e.mask);
+    if (net === null) this.report('error', `invalid IP address or network '${e.raw}'`, e.loc);
+    return net;
   }
 }
 
 // -------------------------------------------------------------------- helpers
+
+/** Statements whose generated form beats a closure (not a lone exit/break/return). */
+function worthGenerating(s: Stmt): boolean {
+  return s.kind === 'Assign' || s.kind === 'If' || s.kind === 'While' || s.kind === 'Switch' || s.kind === 'Block' || (s.kind === 'Return' && s.value !== null);
+}
 
 function isCompareOp(op: string): op is CompareOp {
   return op === '==' || op === '!=' || op === '<' || op === '>' || op === '<=' || op === '>=';
@@ -890,15 +1044,6 @@ function afterCall(ctx: ScriptContext, r: number): Sig {
     return EXIT;
   }
   return NEXT;
-}
-
-function caseMatches(v: ScriptValue, label: string | number): boolean {
-  if (v === null) return false;
-  if (typeof label === 'number') {
-    if (typeof v === 'number') return v === label;
-    return strToIntStrict(v) === label;
-  }
-  return valueToString(v) === label;
 }
 
 /** Runs a route[name] body with its arguments as $param(1..n); 0 (exit) ends the script. */

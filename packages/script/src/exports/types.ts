@@ -80,6 +80,11 @@ export interface ParamSpec {
   validate?: (literal: string) => string | undefined;
   /** For `flags` (and `static-string`): turns the literal into what the impl receives. */
   parse?: (literal: string, env: FixupEnv) => unknown;
+  /**
+   * For `flags`/`static-string`: a load-time notice about the spelling (e.g. the 2.x
+   * single-letter flags `"m"`, shown with their 3.x names); undefined when none is due.
+   */
+  notice?: (parsed: unknown, literal: string) => string | undefined;
   /** For `var`: the variable must be writable (default true for `var`). */
   writable?: boolean;
   /** For `route`: which kind of route block the name refers to (default REQUEST_ROUTE). */
@@ -207,6 +212,8 @@ export interface MiExport {
   aliases?: string[];
   params?: readonly { name: string; optional?: boolean }[];
   handler: (params: Record<string, string>) => unknown | Promise<unknown>;
+  /** Set when the command is declared ahead of its behaviour (its handler throws). */
+  notImplemented?: string;
   doc?: string;
 }
 

@@ -197,7 +197,8 @@ export class ScriptContext {
     for (let i = 0; i < vars.length; i++) vars[i] = null;
     this.avps.clear();
     this.flags = 0;
-    this.branchFlags.length = 1;
+    // Setting an array's length is a runtime call even when it does not change.
+    if (this.branchFlags.length !== 1) this.branchFlags.length = 1;
     this.branchFlags[0] = 0;
     this.retcode = 1;
     this.params = NO_PARAMS;

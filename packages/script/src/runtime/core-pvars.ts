@@ -316,6 +316,14 @@ function contactFieldsVar(): PvarExport {
 
 // ---------------------------------------------------------------- script state
 
+/** Accessors of `$var(name)` with a load-time name, and their slot (the compiler reads the slot directly). */
+const STATIC_VAR_SLOTS = new WeakMap<PvAccess, number>();
+
+/** The `ctx.vars` slot behind a `$var(name)` accessor with a static name, else undefined. */
+export function staticVarSlot(access: PvAccess): number | undefined {
+  return STATIC_VAR_SLOTS.get(access);
+}
+
 function varVar(name: 'var' | 'varv'): PvarExport {
   return {
     name,
@@ -326,10 +334,12 @@ function varVar(name: 'var' | 'varv'): PvarExport {
       if (site.name === null) throw new PvBindError(`$${name} needs a name: $${name}(name)`);
       if (site.name.kind === 'static') {
         const slot = site.env.varSlot(site.name.text);
-        return {
+        const access: PvAccess = {
           get: (ctx) => ctx.getVar(slot),
           set: (ctx, v) => ctx.setVar(slot, v),
         };
+        STATIC_VAR_SLOTS.set(access, slot);
+        return access;
       }
       const dyn = site.name.get;
       const slotOf = (ctx: ScriptContext): number => {

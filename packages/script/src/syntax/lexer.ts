@@ -1,35 +1,30 @@
 /**
  * Lexer: text -> tokens tagged with their file, plus lexical diagnostics
  * (unterminated string or comment, bad pseudo-variable, stray character).
- * One shared chevrotain Lexer instance serves every file.
+ * The scanner (scanner.ts) does the work; chevrotain's Lexer is kept as its reference.
  */
-import { Lexer, type IToken } from 'chevrotain';
+import type { IToken, Lexer as ChevrotainLexer } from 'chevrotain';
+import { Lexer } from './chevrotain';
 import { allTokens, BadPvar, SlashComment, UnterminatedComment, UnterminatedString } from './tokens';
 import type { Diagnostic, SourceLoc } from './diagnostics';
+import { scan } from './scanner';
 
 /** A chevrotain token that also knows which file it came from (includes splice files together). */
 export interface ScriptToken extends IToken {
   file: string;
 }
 
-let lexer: Lexer | undefined;
-
 /**
- * The lexer definition. `validate` runs chevrotain's checks of the token
- * patterns; they cost about as much as the rest of the construction, so
- * production skips them and the test suite builds one validated lexer.
+ * chevrotain's lexer for `allTokens`. Production tokenizes with the equivalent hand-written
+ * scanner (`scanner.ts`, no per-process analysis); this one is the reference the tests compare
+ * it with. `validate` runs chevrotain's checks of the token patterns.
  */
-export function createLexer(options: { validate?: boolean } = {}): Lexer {
+export function createLexer(options: { validate?: boolean } = {}): ChevrotainLexer {
   return new Lexer(allTokens, {
     positionTracking: 'full',
     ensureOptimizations: true,
     skipValidations: options.validate !== true,
   });
-}
-
-function sharedLexer(): Lexer {
-  lexer ??= createLexer();
-  return lexer;
 }
 
 export interface LexResult {
@@ -48,9 +43,8 @@ export function tokenLoc(t: IToken & { file?: string }, file?: string): SourceLo
 }
 
 export function tokenize(file: string, text: string): LexResult {
-  const result = sharedLexer().tokenize(text);
+  const result = scan(text, file);
   const tokens = result.tokens as ScriptToken[];
-  for (const t of tokens) t.file = file;
   const diagnostics: Diagnostic[] = [];
   for (const e of result.errors) {
     const ch = text.slice(e.offset, e.offset + e.length);
@@ -67,7 +61,7 @@ export function tokenize(file: string, text: string): LexResult {
       expected: 'an operator, a value or a name',
     });
   }
-  const errs = (result.groups['errors'] ?? []) as IToken[];
+  const errs = result.errorTokens;
   for (const t of errs) {
     const loc = tokenLoc(t, file);
     if (t.tokenType === UnterminatedString) {

@@ -2,7 +2,8 @@
  * Turns chevrotain's recognition exceptions into diagnostics written for
  * people: "unexpected 'exit'", "expected ';'", never token type names.
  */
-import { EOF, tokenMatcher, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from 'chevrotain';
+import type { IParserErrorMessageProvider, IRecognitionException, IToken, TokenType } from 'chevrotain';
+import { EOF, tokenMatcher } from './chevrotain';
 import type { Diagnostic, SourceLoc } from './diagnostics';
 import { tokenLoc } from './lexer';
 import * as T from './tokens';

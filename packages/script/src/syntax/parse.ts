@@ -5,7 +5,7 @@
 import type * as A from './ast';
 import type { Diagnostic, SourceLoc } from './diagnostics';
 import { tokenize, type ScriptToken } from './lexer';
-import { sharedParser } from './parser';
+import { quickParser, type ScriptParser, sharedParser } from './parser';
 import { recognitionDiagnostic } from './parse-errors';
 
 /** More errors than this from one parse are noise from a single root cause. */
@@ -16,11 +16,20 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
-export function parseTokens(tokens: ScriptToken[], file: string): ParseResult {
-  const parser = sharedParser();
+function run(parser: ScriptParser, tokens: ScriptToken[]): A.TopLevelItem[] {
   parser.notes = [];
   parser.input = tokens;
-  const items = parser.script() ?? [];
+  return parser.script() ?? [];
+}
+
+export function parseTokens(tokens: ScriptToken[], file: string): ParseResult {
+  // A clean text is parsed once, without recovery; a broken one again, with it.
+  let parser = quickParser();
+  let items = run(parser, tokens);
+  if (parser.errors.length > 0) {
+    parser = sharedParser();
+    items = run(parser, tokens);
+  }
   const diagnostics: Diagnostic[] = [];
   // Cascades: recovery often trips again on the rest of a broken line, and
   // "unexpected ... at top level" after an earlier error is the parser having

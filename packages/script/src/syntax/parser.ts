@@ -13,7 +13,8 @@
  * Code that would run during chevrotain's grammar-recording phase and
  * touches real values is wrapped in ACTION.
  */
-import { EmbeddedActionsParser, type IToken, type TokenType } from 'chevrotain';
+import type { IOrAlt, IToken, OrMethodOpts, TokenType } from 'chevrotain';
+import { EmbeddedActionsParser } from './chevrotain';
 import * as T from './tokens';
 import type * as A from './ast';
 import type { SourceLoc } from './diagnostics';
@@ -145,9 +146,10 @@ export class ScriptParser extends EmbeddedActionsParser {
    * they cost more than the analysis itself, so production skips them and the
    * test suite builds one validated instance.
    */
-  constructor(options: { validate?: boolean } = {}) {
+  constructor(options: { validate?: boolean; recovery?: boolean } = {}) {
     super(T.allTokens, {
-      recoveryEnabled: true,
+      // Recovery (on by default) lets one parse report several independent errors.
+      recoveryEnabled: options.recovery !== false,
       // LL(1) everywhere but in `primary`: grammar analysis is part of every cold start.
       maxLookahead: 1,
       skipValidations: options.validate !== true,
@@ -925,8 +927,15 @@ export class ScriptParser extends EmbeddedActionsParser {
   // ============================================================= statements
 
   /** A statement; `null` for the empty statement `;` (also the `;` after a block). */
+  // The alternatives of the busiest ORs are built once, not on every call (chevrotain's
+  // advice): their ALT functions use no local of the rule invocation, only `this`.
+  private statementAlts?: Array<IOrAlt<A.Stmt | null>>;
+  private simpleStmtAlts?: Array<IOrAlt<A.Stmt>>;
+  private unaryAlts?: Array<IOrAlt<A.Expr>>;
+  private primaryAlts?: OrMethodOpts<A.Expr>;
+
   statement = this.RULE('statement', (): A.Stmt | null => {
-    return this.OR<A.Stmt | null>([
+    return this.OR<A.Stmt | null>(this.statementAlts ??= [
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.switchStmt) },
       { ALT: () => this.SUBRULE(this.whileStmt) },
@@ -944,7 +953,7 @@ export class ScriptParser extends EmbeddedActionsParser {
 
   /** Statements that end with ';'. */
   simpleStmt = this.RULE('simpleStmt', (): A.Stmt => {
-    const s = this.OR<A.Stmt>([
+    const s = this.OR<A.Stmt>(this.simpleStmtAlts ??= [
       { ALT: () => this.SUBRULE(this.assignStmt) },
       { ALT: () => this.SUBRULE(this.returnStmt) },
       { ALT: () => this.SUBRULE(this.asyncStmt) },
@@ -1255,7 +1264,7 @@ export class ScriptParser extends EmbeddedActionsParser {
   });
 
   unaryExpr = this.RULE('unaryExpr', (): A.Expr => {
-    return this.OR([
+    return this.OR(this.unaryAlts ??= [
       {
         ALT: () => {
           const op = this.OR2([{ ALT: () => this.CONSUME(T.Minus) }, { ALT: () => this.CONSUME(T.Plus) }]);
@@ -1283,7 +1292,7 @@ export class ScriptParser extends EmbeddedActionsParser {
 
   primary = this.RULE('primary', (): A.Expr => {
     // Two tokens tell a call `f(` from a bare name `f`; everything else needs one.
-    return this.OR<A.Expr>({
+    return this.OR<A.Expr>(this.primaryAlts ??= {
       MAX_LOOKAHEAD: 2,
       ERR_MSG: 'an expression (a pseudo-variable, number, string, NULL, function call or parenthesis)',
       DEF: [
@@ -1440,11 +1449,23 @@ function routeNameText(t: Tok): string {
 }
 
 let instance: ScriptParser | undefined;
+let quickInstance: ScriptParser | undefined;
 
-/** The shared parser (grammar analysis runs once, on first use). */
+/** The shared parser, with error recovery (grammar analysis runs once, on first use). */
 export function sharedParser(): ScriptParser {
   instance ??= new ScriptParser();
   return instance;
+}
+
+/**
+ * A second shared parser without error recovery, for the first attempt at every text:
+ * recovery bookkeeping runs after every repetition even when nothing is wrong, and most
+ * scripts have no error. A text that fails is parsed again by {@link sharedParser},
+ * which reports every error; for a valid text both build the same tree.
+ */
+export function quickParser(): ScriptParser {
+  quickInstance ??= new ScriptParser({ recovery: false });
+  return quickInstance;
 }
 
 export type { ScriptToken, TokenType };

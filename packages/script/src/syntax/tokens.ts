@@ -7,7 +7,8 @@
  * `routes` or `if_ok` stay identifiers. Every token has a human label used in
  * error messages ("expected ';'" rather than a token type name).
  */
-import { createToken, Lexer, type TokenType, type CustomPatternMatcherReturn } from 'chevrotain';
+import type { TokenType, CustomPatternMatcherReturn } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain';
 import { isIP } from 'node:net';
 
 // ------------------------------------------------------------ custom matchers

@@ -2,11 +2,11 @@
  * Where the torture messages come from. The RFC 4475 files are read-only
  * project inputs in ../shared/ beside the checkout (TSIPS_SHARED overrides
  * the location); they are never copied into the repository. This module is
- * used by the tests (from src/) and by scripts/fuzz-sip.js (from dist/):
- * both sit four directories below the repository root.
+ * used by the tests (from src/) and by scripts/fuzz-sip.js (from dist/).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { sharedDir } from '@tsips/test-support';
 import { RFC5118_CASES } from './rfc5118-messages';
 
 export interface CorpusMessage {
@@ -15,13 +15,8 @@ export interface CorpusMessage {
   data: Buffer;
 }
 
-/** The shared input directory (same rule as test/support/shared-dir.ts). */
-export function sharedRoot(): string {
-  return process.env.TSIPS_SHARED ?? path.resolve(__dirname, '..', '..', '..', '..', '..', 'shared');
-}
-
 export function rfc4475Dir(): string {
-  return path.join(sharedRoot(), 'conformance', 'rfc4475');
+  return sharedDir('conformance', 'rfc4475');
 }
 
 /** One RFC 4475 file, byte for byte. */

@@ -27,7 +27,11 @@ import {
 const SEED = Number(process.env.TSIPS_FUZZ_SEED ?? 4475);
 const SCALE = Number(process.env.TSIPS_FUZZ_SCALE ?? 1);
 /** A case slower than this (on every one of three runs) fails: no input may take super-linear time. */
-const CASE_LIMIT_MS = 50;
+// A per-case ceiling that catches super-linear blow-ups (seconds on a 64 KB input) but
+// not a loaded CI machine's scheduling noise; typical cases take well under 1 ms.
+const CASE_LIMIT_MS = 250;
+/** The mean over all cases stays far lower: a broad slowdown shows here. */
+const MEAN_LIMIT_MS = 10;
 
 const corpus = loadCorpus();
 const totals: RunStats[] = [];
@@ -91,7 +95,7 @@ describe('fuzz: mutations of the RFC 4475 / RFC 5118 corpus', () => {
     expect(stats.accepted / stats.cases).toBeGreaterThan(0.2);
     expect(stats.requests).toBeGreaterThan(0);
     // mean cost per case, far under the per-case limit
-    expect(stats.elapsedMs / stats.cases).toBeLessThan(CASE_LIMIT_MS / 5);
+    expect(stats.elapsedMs / stats.cases).toBeLessThan(MEAN_LIMIT_MS);
   });
 
   it('typed parsers on random header bodies: 15,000 cases', () => {

@@ -5,7 +5,7 @@
  */
 import { ParseError } from '../errors';
 import { Param, parseHeaderParams } from '../params';
-import { scanToken, skipLws } from '../scan';
+import { eqLower, scanToken, skipLws } from '../scan';
 
 export interface ContentType {
   type: string;
@@ -36,5 +36,7 @@ export function parseContentType(body: string): ContentType {
   for (let k = 0; k < params.length; k++) {
     if (params[k].value === null) throw new ParseError(`media parameter "${params[k].name}" without a value`, H, t);
   }
-  return { type, subtype, params, mediaType: (type + '/' + subtype).toLowerCase() };
+  // the usual type without building and lower-casing a new string
+  const mediaType = eqLower(type, 'application') && eqLower(subtype, 'sdp') ? 'application/sdp' : (type + '/' + subtype).toLowerCase();
+  return { type, subtype, params, mediaType };
 }

@@ -11,21 +11,26 @@ export interface CSeq {
 const H = 'CSeq';
 
 export function parseCSeq(body: string): CSeq {
-  const end = trimEnd(body, 0, body.length);
-  const start = skipLws(body, 0, end);
+  return scanCSeq(body, 0, body.length);
+}
+
+/** parseCSeq() on text[start, end); ParseError offsets are indexes into `text`. */
+export function scanCSeq(text: string, start: number, end: number): CSeq {
+  end = trimEnd(text, start, end);
+  start = skipLws(text, start, end);
   let i = start;
   while (i < end) {
-    const c = body.charCodeAt(i);
+    const c = text.charCodeAt(i);
     if (c < 48 || c > 57) break;
     i++;
   }
   if (i === start) throw new ParseError('sequence number is not a number', H, start);
   // RFC 3261 §8.1.1.5: the number MUST be expressible as a 32-bit unsigned integer
-  const seq = parseUnsigned(body, start, i, MAX_UINT32, H, 'sequence number');
-  const m = skipLws(body, i, end);
+  const seq = parseUnsigned(text, start, i, MAX_UINT32, H, 'sequence number');
+  const m = skipLws(text, i, end);
   if (m === i) throw new ParseError(m >= end ? 'missing method' : 'expected white space after sequence number', H, m);
-  const mEnd = scanToken(body, m, end);
+  const mEnd = scanToken(text, m, end);
   if (mEnd === m) throw new ParseError('missing method', H, m);
   if (mEnd !== end) throw new ParseError('unexpected text after method', H, mEnd);
-  return { seq, method: body.slice(m, mEnd) };
+  return { seq, method: text.slice(m, mEnd) };
 }

@@ -3,8 +3,8 @@
  * `SIP / 2.0 / UDP host:port;params` with LWS allowed around "/" and ":".
  */
 import { ParseError } from '../errors';
-import { Param, parseHeaderParams } from '../params';
-import { C_HOST, CHAR_CLASS, eqLower, parseUnsigned, scanToken, skipLws, trimEnd } from '../scan';
+import { GEN_VALUE_CHAR, Param } from '../params';
+import { C_HOST, CHAR_CLASS, eqLowerAt, parseUnsigned, scanQuotedString, scanToken, skipLws, trimEnd } from '../scan';
 import { classifyHost, isIPv6 } from '../uri';
 
 export interface Via {
@@ -62,7 +62,19 @@ function expectSlash(s: string, i: number, end: number): number {
   return skipLws(s, i + 1, end);
 }
 
-function scanVia(s: string, i: number, end: number, cursor: { pos: number }): Via {
+/** Cursor of the via scanner; `branch` receives the branch in validate-only mode. */
+interface ViaCursor {
+  pos: number;
+  branch: string | null;
+}
+
+/**
+ * Scans one via-parm at s[i]. With `full` it returns the Via; without, it
+ * performs exactly the same checks but builds nothing except the branch
+ * (left in cursor.branch) and returns null. cursor.pos is left after the
+ * via-parm (after LWS), where the caller expects "," or the end.
+ */
+function scanVia(s: string, i: number, end: number, cursor: ViaCursor, full: boolean): Via | null {
   i = skipLws(s, i, end);
   const start = i;
   let protocol: string;
@@ -111,7 +123,7 @@ function scanVia(s: string, i: number, end: number, cursor: { pos: number }): Vi
     if (i === hostStart) throw new ParseError('missing sent-by host', H, i);
     hostType = classifyHost(s, hostStart, i, H);
   }
-  const host = s.slice(hostStart, i);
+  const hostEnd = i;
   let port: number | null = null;
   let j = skipLws(s, i, end);
   if (j < end && s.charCodeAt(j) === 58) {
@@ -122,40 +134,99 @@ function scanVia(s: string, i: number, end: number, cursor: { pos: number }): Vi
     i = k;
   }
 
-  const params: Param[] = [];
-  const at: number[] = [];
-  parseHeaderParams(s, i, end, H, params, cursor, at);
+  // Parameters. The syntax of the whole list is checked first; a bad value
+  // of a known parameter is reported after it (`pending`), as if the list
+  // had been parsed before its values were examined.
+  const params: Param[] | null = full ? [] : null;
   let branch: string | null = null;
   let received: string | null = null;
   let rport: Via['rport'] = null;
   let maddr: string | null = null;
   let ttl: number | null = null;
-  for (let k = 0; k < params.length; k++) {
-    const p = params[k];
-    const n = p.name;
-    // cheap dispatch on length before the case-insensitive compare
-    if (branch === null && eqLower(n, 'branch')) {
-      if (p.value === null) throw new ParseError('branch without a value', H, at[k]);
-      branch = p.value;
-    } else if (received === null && eqLower(n, 'received')) {
-      if (p.value === null) throw new ParseError('received without a value', H, at[k]);
-      received = p.value;
-    } else if (n.length === 5) {
-      if (rport === null && eqLower(n, 'rport')) {
-        rport = p.value === null ? 'empty' : parseUnsigned(s, at[k], at[k] + p.value.length, 65535, H, 'rport');
-      } else if (maddr === null && eqLower(n, 'maddr')) {
-        if (p.value === null) throw new ParseError('maddr without a value', H, at[k]);
-        maddr = p.value;
+  let pending: ParseError | null = null;
+  i = skipLws(s, i, end);
+  while (i < end && s.charCodeAt(i) === 59 /* ; */) {
+    i = skipLws(s, i + 1, end);
+    const nameStart = i;
+    const nameEnd = scanToken(s, i, end);
+    if (nameEnd === i) throw new ParseError('expected parameter name after ";"', H, i);
+    i = skipLws(s, nameEnd, end);
+    // value: quoted (text in `quotedValue`), unquoted s[at, vEnd), or none (vEnd === -1)
+    let at = nameStart;
+    let vEnd = -1;
+    let quotedValue: string | null = null;
+    if (i < end && s.charCodeAt(i) === 61 /* = */) {
+      i = skipLws(s, i + 1, end);
+      at = i;
+      if (i < end && s.charCodeAt(i) === 34) {
+        quotedValue = scanQuotedString(s, i, end, H, cursor);
+        i = cursor.pos;
+        vEnd = at + quotedValue.length; // values are checked on the text at `at`, as written
+      } else {
+        while (i < end) {
+          const c = s.charCodeAt(i);
+          if (c < 256 && GEN_VALUE_CHAR[c] === 1) i++;
+          else break;
+        }
+        if (i === at) throw new ParseError(`missing value for parameter "${s.slice(nameStart, nameEnd)}"`, H, i);
+        vEnd = i;
       }
-    } else if (ttl === null && eqLower(n, 'ttl')) {
-      if (p.value === null) throw new ParseError('ttl without a value', H, at[k]);
-      ttl = parseUnsigned(s, at[k], at[k] + p.value.length, 255, H, 'ttl');
+      i = skipLws(s, i, end);
     }
+    const len = nameEnd - nameStart;
+    // cheap dispatch on length before the case-insensitive compare
+    if (len === 6) {
+      if (branch === null && eqLowerAt(s, nameStart, nameEnd, 'branch')) {
+        if (vEnd === -1) pending ??= new ParseError('branch without a value', H, at);
+        else branch = quotedValue ?? s.slice(at, vEnd);
+      }
+    } else if (len === 8) {
+      if (received === null && eqLowerAt(s, nameStart, nameEnd, 'received')) {
+        if (vEnd === -1) pending ??= new ParseError('received without a value', H, at);
+        else received = quotedValue ?? (full ? s.slice(at, vEnd) : '');
+      }
+    } else if (len === 5) {
+      if (rport === null && eqLowerAt(s, nameStart, nameEnd, 'rport')) {
+        if (vEnd === -1) rport = 'empty';
+        else if (pending === null) {
+          try {
+            rport = parseUnsigned(s, at, vEnd, 65535, H, 'rport');
+          } catch (e) {
+            pending = e as ParseError;
+          }
+        }
+      } else if (maddr === null && eqLowerAt(s, nameStart, nameEnd, 'maddr')) {
+        if (vEnd === -1) pending ??= new ParseError('maddr without a value', H, at);
+        else maddr = quotedValue ?? (full ? s.slice(at, vEnd) : '');
+      }
+    } else if (len === 3) {
+      if (ttl === null && eqLowerAt(s, nameStart, nameEnd, 'ttl')) {
+        if (vEnd === -1) pending ??= new ParseError('ttl without a value', H, at);
+        else if (pending === null) {
+          try {
+            ttl = parseUnsigned(s, at, vEnd, 255, H, 'ttl');
+          } catch (e) {
+            pending = e as ParseError;
+          }
+        }
+      }
+    }
+    if (params !== null) {
+      const name = s.slice(nameStart, nameEnd);
+      if (quotedValue !== null) params.push({ name, value: quotedValue, quoted: true });
+      else params.push({ name, value: vEnd === -1 ? null : s.slice(at, vEnd) });
+    }
+  }
+  cursor.pos = i;
+  if (pending !== null) throw pending;
+  if (params === null) {
+    cursor.branch = branch;
+    return null;
   }
   return {
     protocol,
     transport,
-    host,
+    host: s.slice(hostStart, hostEnd),
     hostType,
     port,
     params,
@@ -164,21 +235,42 @@ function scanVia(s: string, i: number, end: number, cursor: { pos: number }): Vi
     rport,
     maddr,
     ttl,
-    raw: s.slice(start, trimEnd(s, start, cursor.pos)),
+    raw: s.slice(start, trimEnd(s, start, i)),
   };
 }
 
 /** Parses a Via header body; one line may hold several comma-separated via-parms. */
 export function parseVia(body: string): Via[] {
   const out: Via[] = [];
-  const cursor = { pos: 0 };
+  const cursor: ViaCursor = { pos: 0, branch: null };
   const end = body.length;
   let i = 0;
   for (;;) {
-    out.push(scanVia(body, i, end, cursor));
+    out.push(scanVia(body, i, end, cursor, true) as Via);
     i = cursor.pos;
     if (i >= end) return out;
     if (body.charCodeAt(i) !== 44) throw new ParseError('unexpected character after via-parm', H, i);
+    i++;
+  }
+}
+
+const branchCursor: ViaCursor = { pos: 0, branch: null };
+
+/**
+ * Only the branch of the first via-parm of a Via value in text[start, end).
+ * The whole value (every via-parm in it) is validated exactly as parseVia()
+ * validates it, with the same errors at offsets into `text`, but no Via
+ * objects are built: what a proxy matching transactions needs.
+ */
+export function viaBranch(text: string, start: number = 0, end: number = text.length): string | null {
+  let i = start;
+  let first: string | null = null;
+  for (let k = 0; ; k++) {
+    scanVia(text, i, end, branchCursor, false);
+    if (k === 0) first = branchCursor.branch;
+    i = branchCursor.pos;
+    if (i >= end) return first;
+    if (text.charCodeAt(i) !== 44) throw new ParseError('unexpected character after via-parm', H, i);
     i++;
   }
 }

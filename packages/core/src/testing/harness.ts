@@ -1,0 +1,78 @@
+/**
+ * Test helpers shared by the core's and the modules' server tests: scripts written to a
+ * temporary folder, a UDP peer on an ephemeral loopback port, and waiting for datagrams.
+ * (Only tests import this file; it is not part of the package index.)
+ */
+import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export function writeScript(text: string, name = 'test.cfg'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-core-'));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** A UDP endpoint on 127.0.0.1 that queues what it receives. */
+export class UdpPeer {
+  readonly sock = dgram.createSocket('udp4');
+  private readonly queue: Array<{ data: Buffer; port: number }> = [];
+  private waiters: Array<(m: { data: Buffer; port: number }) => void> = [];
+  port = 0;
+
+  static async open(): Promise<UdpPeer> {
+    const p = new UdpPeer();
+    await new Promise<void>((resolve) => p.sock.bind(0, '127.0.0.1', () => resolve()));
+    p.port = p.sock.address().port;
+    p.sock.on('message', (data, rinfo) => {
+      const m = { data, port: rinfo.port };
+      const w = p.waiters.shift();
+      if (w !== undefined) w(m);
+      else p.queue.push(m);
+    });
+    return p;
+  }
+
+  send(text: string | Buffer, port: number): Promise<void> {
+    const data = typeof text === 'string' ? Buffer.from(text, 'latin1') : text;
+    return new Promise((resolve, reject) => this.sock.send(data, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+  }
+
+  /** The next datagram, or a rejection after `ms`. */
+  next(ms = 2000): Promise<{ data: Buffer; port: number; text: string }> {
+    const q = this.queue.shift();
+    if (q !== undefined) return Promise.resolve({ ...q, text: q.data.toString('latin1') });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== got);
+        reject(new Error(`no datagram within ${ms} ms`));
+      }, ms);
+      const got = (m: { data: Buffer; port: number }): void => {
+        clearTimeout(timer);
+        resolve({ ...m, text: m.data.toString('latin1') });
+      };
+      this.waiters.push(got);
+    });
+  }
+
+  /** Resolves true when nothing arrives within `ms`. */
+  async silentFor(ms: number): Promise<boolean> {
+    try {
+      await this.next(ms);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.sock.close(() => resolve()));
+  }
+}
+
+/** CRLF line endings for a message written with \n. */
+export function sipText(lines: string): string {
+  return lines.replace(/\r?\n/g, '\r\n');
+}

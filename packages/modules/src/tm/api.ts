@@ -1,0 +1,54 @@
+/**
+ * The tm service: what other modules (signaling's send_reply, later dialog/acc/dispatcher)
+ * use of SIP transactions. Provided by tm's init under {@link TM}.
+ *
+ * Beyond the contract's three members (transactionOf, reply, relay) it offers:
+ * - `replyWithBody(ctx, status, reason, body)`: a stateful reply with a body;
+ * - `transactionCount()`: server transactions in memory (inuse_transactions);
+ * - `drain()`: resolves once every transaction in flight has ended (used at shutdown).
+ */
+import { serviceKey, type ScriptContext } from '@tsips/script';
+
+/** What other modules may read of a transaction. */
+export interface TmTransactionInfo {
+  /** "$T_id": an opaque, unique hexadecimal label. */
+  readonly id: string;
+  readonly method: string;
+  /** The Request-URI it was first relayed to ($T_ruri). */
+  readonly ruri: string | null;
+  /** Status of the last reply sent upstream (0: none yet). */
+  readonly lastStatus: number;
+  /** A CANCEL for it was received. */
+  readonly cancelled: boolean;
+  /** Number of client branches created so far. */
+  readonly branchCount: number;
+}
+
+export interface TmRelayOptions {
+  /** t_relay's "outbound proxy" parameter: "[proto:]host[:port]" (ignored when $du is set). */
+  outboundProxy?: string | null;
+  /** Do not answer 477/478 when no branch could be sent. */
+  noAuto477?: boolean;
+  /** Use only the first address DNS gives for each branch. */
+  noDnsFailover?: boolean;
+}
+
+export interface TmApi {
+  /** The transaction the message of this context belongs to (null: stateless so far). */
+  transactionOf(ctx: ScriptContext): TmTransactionInfo | null;
+  /**
+   * Replies to the request of `ctx`: statefully when it has a transaction (retransmitted on
+   * request retransmissions), statelessly through the core otherwise. 1 sent, -1 failed.
+   */
+  reply(ctx: ScriptContext, status: number, reason: string): Promise<number>;
+  /** A stateful reply with a body (Content-Type from append_to_reply lines). 1 / -1. */
+  replyWithBody(ctx: ScriptContext, status: number, reason: string, body: string): Promise<number>;
+  /** t_relay(): relays the request of `ctx` statefully. OpenSIPS return codes (1, 0, -1..-6). */
+  relay(ctx: ScriptContext, opts?: TmRelayOptions): Promise<number>;
+  /** Server transactions in memory. */
+  transactionCount(): number;
+  /** Resolves when no transaction is left in memory. */
+  drain(): Promise<void>;
+}
+
+export const TM = serviceKey<TmApi>('tm');
