@@ -20,7 +20,7 @@ import { pike } from './pike';
 import { proto_tcp } from './proto_tcp';
 import { proto_tls } from './proto_tls';
 import { proto_udp } from './proto_udp';
-import { ratelimit } from './ratelimit';
+import { createRatelimit, ratelimit } from './ratelimit';
 import { createRegistrar, registrar } from './registrar';
 import { createRr, rr } from './rr';
 import { createSignaling, signaling } from './signaling';
@@ -62,6 +62,7 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   maxfwd: createMaxfwd,
   rr: createRr,
   tm: createTm,
+  ratelimit: createRatelimit,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */
