@@ -121,7 +121,7 @@ export class RatelimitEngine {
    * rl_check: counts the message in the pipe (made on first use) and runs its algorithm.
    * 1 admitted, -1 over the limit. Errors (bad FEEDBACK limit) log and admit, as OpenSIPS.
    */
-  check(rawName: string, limit: number, algorithm: string | null): number {
+  check(rawName: string, limit: number, algorithm: string | null = null): number {
     const name = this.pipeName(rawName);
     let algo: RlAlgorithm | null = null;
     if (algorithm !== null && algorithm !== '') {
