@@ -123,6 +123,24 @@ describe('SBT (sliding window)', () => {
     expect(offer(10, 'sbt', 10, 'SBT')).toBe(0);
   });
 
+  it('keeps its running total equal to the slots over random traffic', () => {
+    const { e, clock, store } = setup({ windowSize: 2, slotPeriod: 100 });
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let i = 0; i < 2000; i++) {
+      clock.t += rnd(4) === 0 ? rnd(2500) : rnd(60);
+      const op = rnd(10);
+      if (op === 0) e.changeCount('s', -1);
+      else if (op === 1 && rnd(5) === 0) e.changeCount('s', 0);
+      else e.check('s', 50, 'SBT');
+      const w = store.find('s')!.window!;
+      expect(w.total).toBe(w.slots.reduce((a, b) => a + b, 0));
+    }
+  });
+
   it('rl_dec_count takes one from the current slot and rl_reset_count clears the window', () => {
     const { e, offer } = setup();
     offer(4, 's', 10, 'SBT');

@@ -184,7 +184,7 @@ export class RatelimitEngine {
   }
 
   private newPipe(limit: number, algo: RlAlgorithm): Pipe {
-    const window: SbtWindow | null = algo === 'SBT' ? { slots: new Int32Array(this.slots), startIndex: 0, startTime: -1 } : null;
+    const window: SbtWindow | null = algo === 'SBT' ? { slots: new Int32Array(this.slots), startIndex: 0, startTime: -1, total: 0 } : null;
     return { algo, limit, counter: 0, remote: 0, lastCounter: 0, load: 0, lastUsed: 0, window };
   }
 
@@ -218,21 +218,29 @@ export class RatelimitEngine {
     const nowIndex = Math.floor((((now % this.windowMs) + this.windowMs) % this.windowMs) / slotMs);
     const slots = w.slots;
     const n = slots.length;
+    // w.total is kept equal to the sum of the slots, so a check costs the slots skipped over, not the window.
     if (w.startTime < 0 || now - w.startTime >= this.windowMs) {
       slots.fill(0);
       w.startTime = now;
       w.startIndex = nowIndex;
       slots[nowIndex] = update;
+      w.total = update;
     } else if (now - w.startTime >= slotMs) {
-      for (let i = (w.startIndex + 1) % n; i !== nowIndex; i = (i + 1) % n) slots[i] = 0;
+      let total = w.total;
+      for (let i = (w.startIndex + 1) % n; i !== nowIndex; i = (i + 1) % n) {
+        total -= slots[i]!;
+        slots[i] = 0;
+      }
+      total += update - slots[nowIndex]!;
+      slots[nowIndex] = update;
       w.startTime = now;
       w.startIndex = nowIndex;
-      slots[nowIndex] = update;
+      w.total = total;
     } else {
       slots[w.startIndex]! += update;
+      w.total += update;
     }
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += slots[i]!;
+    const sum = w.total;
     pipe.counter = sum;
     return sum + pipe.remote;
   }
@@ -248,6 +256,7 @@ export class RatelimitEngine {
       if (delta === 0) {
         pipe.window!.slots.fill(0);
         pipe.window!.startTime = -1;
+        pipe.window!.total = 0;
         pipe.counter = 0;
       } else {
         this.slide(pipe, delta);

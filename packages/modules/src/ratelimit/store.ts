@@ -17,6 +17,8 @@ export interface SbtWindow {
   startIndex: number;
   /** Time (ms) of the last update; -1 while the window was never used or was reset. */
   startTime: number;
+  /** Sum of the slots. */
+  total: number;
 }
 
 export interface Pipe {
