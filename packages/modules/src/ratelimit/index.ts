@@ -106,7 +106,9 @@ export function createRatelimit(opts: RatelimitOptions = {}): RatelimitModule {
   let timer: NodeJS.Timeout | null = null;
 
   const log = (level: number, text: string): void => env?.log(level, text);
-  const now = (): number => (opts.now ?? env?.services.find(CORE)?.now ?? Date.now)();
+  /** The clock: the option, else the core's (looked up once at init), else the system's. */
+  let clock: () => number = opts.now ?? Date.now;
+  const now = (): number => clock();
 
   /** Reads and checks the modparams (what OpenSIPS's mod_init refuses, this throws). */
   const config = (): { cfg: RlConfig; hashSize: number } => {
@@ -297,6 +299,8 @@ export function createRatelimit(opts: RatelimitOptions = {}): RatelimitModule {
     engine: eng,
     init(e) {
       env = e;
+      const core = e.services.find(CORE);
+      if (opts.now === undefined && core !== undefined) clock = () => core.now();
       engine = build();
       if (opts.autoTimer !== false) {
         const ms = engine.cfg.timerInterval * 1000;
