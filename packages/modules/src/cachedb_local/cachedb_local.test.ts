@@ -206,6 +206,13 @@ describe('core cache functions over cachedb_local', () => {
     ]));
   });
 
+  it('a reload (a new registry over the same module instance) keeps the cache', async () => {
+    const h = await harness('cache_store("local", "k", "kept");');
+    await h.run();
+    const again = ScriptTestKit.fromText(`loadmodule "cachedb_local.so"\nroute { cache_fetch("local", "k", $var(v)); }`, createModuleRegistry([h.mod]));
+    expect((await again.run(REQUEST)).vars).toEqual({ v: 'kept' });
+  });
+
   it('before cachedb_local is initialised (not loaded), "local" is no engine', async () => {
     const mod = createCachedbLocal({ now: () => clock });
     const kit = ScriptTestKit.fromText(`loadmodule "cachedb_local.so"\nroute { cache_store("local", "k", "v"); $var(rc) = $rc; }`, createModuleRegistry([mod]));

@@ -20,7 +20,7 @@ export { CachedbLocalConfigError, parseCollections, parseLocalUrl } from './conf
 const ROUTES = ['REQUEST_ROUTE', 'ONREPLY_ROUTE', 'FAILURE_ROUTE', 'BRANCH_ROUTE', 'LOCAL_ROUTE', 'STARTUP_ROUTE'] as const;
 
 /** Default of the tsips-only cache_max_entries (keys per collection). */
-export const DEFAULT_MAX_ENTRIES = 1_000_000;
+export const DEFAULT_MAX_ENTRIES = 100_000;
 
 const validated = (parse: (v: string) => unknown) => (v: string | number): string | undefined => {
   try {
