@@ -15,8 +15,8 @@ function isThenable<T>(x: T | Promise<T>): x is Promise<T> {
 }
 
 /** Applies `f` to a value that may still be on its way. */
-function then<T>(r: T | Promise<T>, f: (v: T) => number): Code {
-  return isThenable(r) ? r.then(f) : f(r);
+function then<T>(ctx: ScriptContext, fn: string, r: T | Promise<T>, f: (v: T) => number): Code {
+  return isThenable(r) ? later(ctx, fn, r, f) : f(r);
 }
 
 /** OpenSIPS cachedb_*: a backend answer of 0 counts as success (1). */
@@ -29,14 +29,9 @@ function failed(ctx: ScriptContext, fn: string, e: unknown): number {
   return -1;
 }
 
-/** Runs an engine call, turning a throw or a rejected promise into -1 with a log line. */
-function guarded(ctx: ScriptContext, fn: string, call: () => Code): Code {
-  try {
-    const r = call();
-    return isThenable(r) ? r.catch((e: unknown) => failed(ctx, fn, e)) : r;
-  } catch (e) {
-    return failed(ctx, fn, e);
-  }
+/** A pending engine answer: `f` on its value, a rejection (or a throw in `f`) becomes -1 with a log line. */
+function later<T>(ctx: ScriptContext, fn: string, r: Promise<T>, f: (v: T) => number): Promise<number> {
+  return r.then(f).catch((e: unknown) => failed(ctx, fn, e));
 }
 
 function setVar(ctx: ScriptContext, fn: string, ref: PvRef, value: string | number): number {
@@ -79,13 +74,16 @@ export function cacheFunctions(providers: CacheDbProviders): FunctionExport[] {
       return -1;
     }
     const res: CacheCounterOut = { value: 0 };
-    return guarded(ctx, fn, () =>
-      then(call.call(e, key, delta, expires, res), (code) => {
-        const r = ok(code);
-        if (r > 0 && out !== null) return setVar(ctx, fn, out, res.value) < 0 ? -1 : r;
-        return r;
-      }),
-    );
+    const done = (code: number): number => {
+      const r = ok(code);
+      if (r > 0 && out !== null) return setVar(ctx, fn, out, res.value) < 0 ? -1 : r;
+      return r;
+    };
+    try {
+      return then(ctx, fn, call.call(e, key, delta, expires, res), done);
+    } catch (err) {
+      return failed(ctx, fn, err);
+    }
   };
 
   return [
@@ -97,7 +95,11 @@ export function cacheFunctions(providers: CacheDbProviders): FunctionExport[] {
         if (emptyKey(ctx, key)) return -1;
         const e = engineOf(ctx, id);
         if (e === null) return -1;
-        return guarded(ctx, 'cache_store', () => then(e.store(key, value, expires ?? 0), ok));
+        try {
+          return then(ctx, 'cache_store', e.store(key, value, expires ?? 0), ok);
+        } catch (err) {
+          return failed(ctx, 'cache_store', err);
+        }
       },
       doc: 'cache_store(storage_id, attribute, value[, timeout]): sets a key (timeout seconds, 0 or none: never expires)',
     },
@@ -109,7 +111,11 @@ export function cacheFunctions(providers: CacheDbProviders): FunctionExport[] {
         if (emptyKey(ctx, key)) return -1;
         const e = engineOf(ctx, id);
         if (e === null) return -1;
-        return guarded(ctx, 'cache_remove', () => then(e.remove(key), ok));
+        try {
+          return then(ctx, 'cache_remove', e.remove(key), ok);
+        } catch (err) {
+          return failed(ctx, 'cache_remove', err);
+        }
       },
       doc: 'cache_remove(storage_id, attribute): deletes a key; false only for a bad storage_id',
     },
@@ -121,11 +127,14 @@ export function cacheFunctions(providers: CacheDbProviders): FunctionExport[] {
         if (emptyKey(ctx, key)) return -1;
         const e = engineOf(ctx, id);
         if (e === null) return -1;
-        return guarded(ctx, 'cache_fetch', () => {
+        try {
           const r = e.fetch(key);
-          const done = (v: string | number): number => (typeof v === 'string' ? setVar(ctx, 'cache_fetch', out, v) : ok(v));
-          return isThenable(r) ? r.then(done) : done(r);
-        });
+          if (typeof r === 'string') return setVar(ctx, 'cache_fetch', out, r);
+          if (typeof r === 'number') return ok(r);
+          return later(ctx, 'cache_fetch', r, (v) => (typeof v === 'string' ? setVar(ctx, 'cache_fetch', out, v) : ok(v)));
+        } catch (err) {
+          return failed(ctx, 'cache_fetch', err);
+        }
       },
       doc: 'cache_fetch(storage_id, attribute, result): reads a key into a variable; -2 when missing or expired',
     },
@@ -138,12 +147,15 @@ export function cacheFunctions(providers: CacheDbProviders): FunctionExport[] {
         const e = engineOf(ctx, id);
         if (e === null) return -1;
         const res: CacheCounterOut = { value: 0 };
-        return guarded(ctx, 'cache_counter_fetch', () =>
-          then(e.fetchCounter(key, res), (code) => {
-            const r = ok(code);
-            return r > 0 ? (setVar(ctx, 'cache_counter_fetch', out, res.value) < 0 ? -1 : r) : r;
-          }),
-        );
+        const done = (code: number): number => {
+          const r = ok(code);
+          return r > 0 ? (setVar(ctx, 'cache_counter_fetch', out, res.value) < 0 ? -1 : r) : r;
+        };
+        try {
+          return then(ctx, 'cache_counter_fetch', e.fetchCounter(key, res), done);
+        } catch (err) {
+          return failed(ctx, 'cache_counter_fetch', err);
+        }
       },
       doc: 'cache_counter_fetch(storage_id, attribute, result): reads an integer key; -2 missing, -3 not an integer',
     },
