@@ -5,7 +5,7 @@ import { acc } from './acc';
 import { alias_db } from './alias_db';
 import { auth } from './auth';
 import { auth_db } from './auth_db';
-import { cachedb_local } from './cachedb_local';
+import { cachedb_local, createCachedbLocal } from './cachedb_local';
 import { createDbSqlite, db_sqlite } from './db_sqlite';
 import { dialog } from './dialog';
 import { dispatcher } from './dispatcher';
@@ -63,6 +63,7 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   rr: createRr,
   tm: createTm,
   ratelimit: createRatelimit,
+  cachedb_local: createCachedbLocal,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */

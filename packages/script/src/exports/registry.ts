@@ -59,6 +59,7 @@ export class ModuleRegistry {
   constructor(modules: readonly ModuleExports[], coreName = 'core') {
     this.coreName = coreName;
     const problems: string[] = [];
+    const cacheSchemes = new Map<string, string>();
     for (const m of modules) {
       if (!NAME_RE.test(m.name)) problems.push(`module name '${m.name}' is not a valid name`);
       if (this.modules.has(m.name)) {
@@ -92,6 +93,11 @@ export class ModuleRegistry {
       }
       for (const d of m.dependencies ?? []) {
         if (d === m.name) problems.push(`module '${m.name}' depends on itself`);
+      }
+      if (m.cachedb !== undefined) {
+        const prev = cacheSchemes.get(m.cachedb.scheme);
+        if (prev !== undefined) problems.push(`cachedb engine '${m.cachedb.scheme}' of ${m.name} is also exported by ${prev}`);
+        else cacheSchemes.set(m.cachedb.scheme, m.name);
       }
     }
     for (const m of this.modules.values()) {

@@ -8,6 +8,7 @@
 import type { ScriptValue } from '../values';
 import type { ScriptContext } from '../runtime/context';
 import type { TransformDef } from '../pv/transformations/types';
+import type { CacheDbProvider } from '../cachedb/engine';
 
 /** Route block types, named as in OpenSIPS (route.h). */
 export type RouteTypeName =
@@ -243,6 +244,11 @@ export interface ModuleExports {
   stats?: readonly StatExport[];
   /** Names of modules that must be loaded too. */
   dependencies?: readonly string[];
+  /**
+   * A cachedb engine (OpenSIPS MOD_TYPE_CACHEDB): the core cache_* functions and cache:*
+   * MI commands reach it by its scheme. Its connections exist once the module is initialised.
+   */
+  cachedb?: CacheDbProvider;
   /** Called once when the server starts, after modparams are applied; `env.services` holds the core's services. */
   init?: (env: ModuleEnv) => void | Promise<void>;
   childInit?: (worker: number) => void | Promise<void>;

@@ -359,17 +359,7 @@ export function coreFunctions(rand: RandState): FunctionExport[] {
       impl: (ctx: ScriptContext) => (ctx.dstUri !== null ? 1 : -1),
     },
   ];
-  // Declared ahead of their behaviour: the cache engines come with the cachedb modules.
-  const cacheReason = 'the cachedb engines (cachedb_local, cachedb_redis) are not implemented yet';
   const s = (name: string): ParamSpec => ({ name, kind: 'string' });
-  fns.push(
-    declaredFunction('cache_store', [s('engine'), s('key'), s('value'), { name: 'expire', kind: 'int-or-var', optional: true }], ALL_ROUTES, cacheReason),
-    declaredFunction('cache_remove', [s('engine'), s('key')], ALL_ROUTES, cacheReason),
-    declaredFunction('cache_fetch', [s('engine'), s('key'), { name: 'result', kind: 'var' }], ALL_ROUTES, cacheReason),
-    declaredFunction('cache_counter_fetch', [s('engine'), s('key'), { name: 'result', kind: 'var' }], ALL_ROUTES, cacheReason),
-    declaredFunction('cache_add', [s('engine'), s('key'), { name: 'increment', kind: 'int-or-var' }, { name: 'expire', kind: 'int-or-var' }, { name: 'new value', kind: 'var', optional: true }], ALL_ROUTES, cacheReason),
-    declaredFunction('cache_sub', [s('engine'), s('key'), { name: 'decrement', kind: 'int-or-var' }, { name: 'expire', kind: 'int-or-var' }, { name: 'new value', kind: 'var', optional: true }], ALL_ROUTES, cacheReason),
-  );
   fns.push(
     {
       name: 'force_rport',
