@@ -16,6 +16,7 @@ import {
   type RaisedEvent,
   type RouteTypeName,
   type LocalAddress,
+  type ScriptValue,
 } from '@tsips/script';
 import { buildReply, ParseError, parseMessage, type SipMessage, type Via } from '@tsips/sip';
 import type { Destination, LocalSocket, Proto, SipCoreApi } from './api';
@@ -787,6 +788,20 @@ export class SipCore implements SipCoreApi {
     if (!rt.compiled.hasRoute(type, name)) return { result: ENDED, ctx };
     const result = await rt.compiled.run(ctx, type, name);
     return { result, ctx };
+  }
+
+  hasRoute(type: RouteBlock['type'], name: string | null): boolean {
+    return this.runtime !== null && this.runtime.compiled.hasRoute(type, name);
+  }
+
+  runRouteNow(type: RouteBlock['type'], name: string | null, msg: SipMessage | null, rcv: ReceiveInfo): RunResult | Promise<RunResult> {
+    const rt = this.runtime;
+    if (rt === null || !rt.compiled.hasRoute(type, name)) return ENDED;
+    return this.runAndRelease(rt, rt.acquire(msg, rcv, ROUTE_TYPES[type]), type, name);
+  }
+
+  raiseEvent(name: string, params: Record<string, ScriptValue>): void {
+    this.raise({ name, params }, null);
   }
 
   /** event sink: event_route[E_NAME] with the event's attributes as $param(name). */
