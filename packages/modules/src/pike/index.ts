@@ -100,8 +100,10 @@ export function createPike(opts: { maxNodes?: number } = {}): ModuleExports {
     return len;
   };
 
-  const blocked = (ip: string): void => {
-    log(logLevel, `PIKE - BLOCKing ip ${ip}`);
+  const blocked = (ip: string, ctx: ScriptContext | null): void => {
+    const line = `PIKE - BLOCKing ip ${ip}`;
+    if (env === null && ctx !== null) ctx.log(logLevel, `pike: ${line}`);
+    else log(logLevel, line);
   };
 
   /** pike_check_req() on an address: 1 within limits (or not an address), -2 newly red, -1 red. */
@@ -115,7 +117,7 @@ export function createPike(opts: { maxNodes?: number } = {}): ModuleExports {
     const ip = ctx.rcv.srcIp;
     const rc = check(ip);
     if (rc === PIKE_NEW_RED) {
-      blocked(ip);
+      blocked(ip, ctx);
       ctx.raiseEvent('E_PIKE_BLOCKED', { ip });
     }
     return rc;
@@ -129,7 +131,7 @@ export function createPike(opts: { maxNodes?: number } = {}): ModuleExports {
       const rc = check(ip);
       if (rc === PIKE_OK) return false;
       if (rc === PIKE_NEW_RED) {
-        blocked(ip);
+        blocked(ip, null);
         auto.raiseEvent?.('E_PIKE_BLOCKED', { ip });
       }
       auto.stat('pike:dropped');

@@ -14,8 +14,8 @@
  * them at the end of each unit and unblocks red leaves that are no longer hot.
  * Tree leaves sit in a timer list ordered by expiry; {@link IpTree.clean} removes the ones
  * not hit for `timeoutMs` (remove_latency), and a parent whose last child went becomes a
- * leaf in the list itself. Memory is bounded: at `maxNodes` the stalest leaf is evicted
- * before a node is created.
+ * leaf in the list itself. Memory is bounded: at `maxNodes` the stalest leaf that is not
+ * red is evicted before a node is created.
  */
 
 /** Outcome of {@link PikeStore.hit}, with OpenSIPS's pike_check_req codes. */
@@ -294,12 +294,22 @@ export class IpTree implements PikeStore {
     return new IpNode(byte, parent, family);
   }
 
-  /** Frees one node: the leaf closest to expiry that is not `keep`. */
+  /**
+   * Frees one node: the leaf closest to expiry that is not `keep`, sparing red leaves (a
+   * flood of spoofed sources must not push a blocked address out) unless only they are left.
+   */
   private evict(keep: IpNode | null): boolean {
     const head = this.head;
     let n = head.tNext!;
-    while (n !== head && (n === keep || n.kids !== null)) n = n.tNext!;
-    if (n === head) return false;
+    let fallback: IpNode | null = null;
+    while (n !== head && (n === keep || n.kids !== null || (n.flags & F_RED) !== 0)) {
+      if (fallback === null && n !== keep && n.kids === null) fallback = n;
+      n = n.tNext!;
+    }
+    if (n === head) {
+      if (fallback === null) return false;
+      n = fallback;
+    }
     this.evictions++;
     this.expire(n, n.expires);
     return true;
