@@ -190,6 +190,25 @@ describe('IpTree', () => {
     expect(t.red()).toEqual(['198.51.100.200']);
   });
 
+  it('a prefix with many children (looked up by byte) keeps finding, expiring and re-adding them correctly', () => {
+    const t = new IpTree({ density: 3, timeoutMs: 1_000 });
+    for (let h = 0; h < 256; h++) hitUntilRed(t, `10.0.0.${h}`, T0 + h);
+    expect(t.red()).toHaveLength(256);
+    expect(t.size).toBe(3 + 256);
+    // Half of them expire (the older ones), the rest are still found.
+    t.clean(T0 + 1_127);
+    expect(t.size).toBe(3 + 128);
+    for (let h = 0; h < 256; h++) expect(t.depthOf(...bytes(`10.0.0.${h}`))).toBe(h < 128 ? 3 : 4);
+    expect(t.hit(...bytes('10.0.0.200'), T0 + 1_200)).toBe(PIKE_RED);
+    t.clean(T0 + 1_255);
+    expect(t.size).toBe(3 + 1);
+    expect(t.red()).toEqual(['10.0.0.200']);
+    // Re-adding after the shrink.
+    for (let h = 0; h < 20; h++) t.hit(...bytes(`10.0.0.${h}`), T0 + 1_300);
+    for (let h = 0; h < 20; h++) expect(t.depthOf(...bytes(`10.0.0.${h}`))).toBe(4);
+    expect(t.size).toBe(3 + 21);
+  });
+
   it('unblock (MI pike:rm): not found, not blocked, ok with counters reset', () => {
     const unblocked: string[] = [];
     const t = new IpTree({ density: 3, timeoutMs: 60_000, onUnblock: (ip, why) => unblocked.push(`${ip} ${why}`) });

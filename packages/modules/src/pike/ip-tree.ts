@@ -57,6 +57,8 @@ export interface IpTreeOptions {
 export const DEFAULT_MAX_NODES = 131072;
 
 const MAX_COUNT = 0xfffe;
+/** A node with more children than this looks them up by byte instead of walking its list. */
+const INDEX_AT = 8;
 
 // Node flags.
 const F_INTIMER = 1 << 1;
@@ -80,6 +82,9 @@ class IpNode {
   next: IpNode | null = null;
   prevSib: IpNode | null = null;
   kids: IpNode | null = null;
+  /** Children by byte once there are more than {@link INDEX_AT} of them (the list stays for walks). */
+  kidIndex: Array<IpNode | null> | null = null;
+  kidCount = 0;
   /** Timer list links (a tree leaf is in the list). */
   tNext: IpNode | null = null;
   tPrev: IpNode | null = null;
@@ -89,6 +94,15 @@ class IpNode {
     /** 4 (IPv4 tree) or 16 (IPv6 tree). */
     readonly family: number,
   ) {}
+}
+
+/** The child of `n` for byte `b`, or null. */
+function childOf(n: IpNode, b: number): IpNode | null {
+  const idx = n.kidIndex;
+  if (idx !== null) return idx[b]!;
+  let k = n.kids;
+  while (k !== null && k.byte !== b) k = k.next;
+  return k;
 }
 
 export class IpTree implements PikeStore {
@@ -122,18 +136,12 @@ export class IpTree implements PikeStore {
 
   hit(ip: Uint8Array, len: number, now: number): number {
     const roots = len === 4 ? this.v4 : this.v6;
-    let kid: IpNode | null = roots[ip[0]!]!;
-    let node: IpNode | null = null;
-    let pos = 0;
     // Longest prefix of the address present in the tree.
-    while (kid !== null && pos < len) {
-      const b = ip[pos]!;
-      while (kid !== null && kid.byte !== b) kid = kid.next;
-      if (kid !== null) {
-        node = kid;
-        kid = kid.kids;
-        pos++;
-      }
+    let node: IpNode | null = roots[ip[0]!]!;
+    let pos = 0;
+    if (node !== null) {
+      pos = 1;
+      for (let k: IpNode | null; pos < len && (k = childOf(node, ip[pos]!)) !== null; pos++) node = k;
     }
     let flags = 0;
     let father: IpNode | null = null;
@@ -167,6 +175,12 @@ export class IpTree implements PikeStore {
           k.next = n.kids;
         }
         n.kids = k;
+        if (++n.kidCount > INDEX_AT) {
+          if (n.kidIndex === null) {
+            n.kidIndex = new Array<IpNode | null>(256).fill(null);
+            for (let c: IpNode | null = n.kids; c !== null; c = c.next) n.kidIndex[c.byte] = c;
+          } else n.kidIndex[k.byte] = k;
+        }
         father = n;
         node = k;
         flags = NEW_NODE;
@@ -237,30 +251,18 @@ export class IpTree implements PikeStore {
 
   /** Depth of the longest prefix of the address held in the tree (0..len), for tests. */
   depthOf(ip: Uint8Array, len: number): number {
-    let kid: IpNode | null = (len === 4 ? this.v4 : this.v6)[ip[0]!]!;
-    let pos = 0;
-    while (kid !== null && pos < len) {
-      while (kid !== null && kid.byte !== ip[pos]) kid = kid.next;
-      if (kid !== null) {
-        kid = kid.kids;
-        pos++;
-      }
-    }
+    let node: IpNode | null = (len === 4 ? this.v4 : this.v6)[ip[0]!]!;
+    if (node === null) return 0;
+    let pos = 1;
+    for (let k: IpNode | null; pos < len && (k = childOf(node, ip[pos]!)) !== null; pos++) node = k;
     return pos;
   }
 
   private find(ip: Uint8Array, len: number): IpNode | null {
-    let kid: IpNode | null = (len === 4 ? this.v4 : this.v6)[ip[0]!]!;
-    let node: IpNode | null = null;
-    let pos = 0;
-    while (kid !== null && pos < len) {
-      while (kid !== null && kid.byte !== ip[pos]) kid = kid.next;
-      if (kid !== null) {
-        node = kid;
-        kid = kid.kids;
-        pos++;
-      }
-    }
+    let node: IpNode | null = (len === 4 ? this.v4 : this.v6)[ip[0]!]!;
+    if (node === null) return null;
+    let pos = 1;
+    for (let k: IpNode | null; pos < len && (k = childOf(node, ip[pos]!)) !== null; pos++) node = k;
     return pos === len ? node : null;
   }
 
@@ -332,6 +334,11 @@ export class IpTree implements PikeStore {
       if (dad.kids === n) dad.kids = n.next;
       else n.prevSib!.next = n.next;
       if (n.next !== null) n.next.prevSib = n.prevSib;
+      dad.kidCount--;
+      if (dad.kidIndex !== null) {
+        if (dad.kidCount <= INDEX_AT >> 1) dad.kidIndex = null;
+        else dad.kidIndex[n.byte] = null;
+      }
       if (dad.kids === null && (dad.flags & F_INTIMER) === 0) {
         dad.expires = now + this.timeoutMs;
         this.append(dad);
