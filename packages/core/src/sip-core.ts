@@ -24,6 +24,7 @@ import type { CoreConfig } from './config';
 import { Logger, RateLimitedLog } from './logger';
 import { Resolver, ResolveError } from './resolver';
 import { Stats } from './stats';
+import { EventSubscriptions } from './events';
 import type { CoreReceiveInfo, Transport } from './transport/types';
 import { hash32, hex8, isLoop, spliceVia, statelessBranch, viaAnnotation } from './via';
 
@@ -101,6 +102,8 @@ export interface SipCoreOptions {
 
 export class SipCore implements SipCoreApi {
   readonly stats = new Stats();
+  /** subscribe_event() subscriptions; transports register with it through the EVENTS service. */
+  readonly events = new EventSubscriptions(() => this.now());
   readonly logger: Logger;
   readonly serverHeader: string | null;
   readonly userAgentHeader: string | null;
@@ -141,6 +144,7 @@ export class SipCore implements SipCoreApi {
       forward: (ctx, dest) => this.forwardFromScript(ctx, dest),
       log: (level, line) => this.logger.log(level, line),
       event: (ev, ctx) => this.raise(ev, ctx),
+      subscribe: (event, socket, expire) => this.events.subscribe(event, socket, expire),
     };
   }
 
@@ -804,8 +808,13 @@ export class SipCore implements SipCoreApi {
     this.raise({ name, params }, null);
   }
 
-  /** event sink: event_route[E_NAME] with the event's attributes as $param(name). */
+  /** event sink: the subscribers, then event_route[E_NAME] with the event's attributes as $param(name). */
   private raise(ev: RaisedEvent, from: ScriptContext | null): void {
+    try {
+      this.events.deliver(ev);
+    } catch (e) {
+      this.internalError(e, from?.rcv ?? NO_RCV);
+    }
     const rt = this.runtime;
     if (rt === null || !rt.compiled.hasRoute('event', ev.name)) return;
     const ctx = rt.fresh(null, from?.rcv ?? NO_RCV, 'EVENT_ROUTE');

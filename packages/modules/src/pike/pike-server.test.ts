@@ -4,7 +4,8 @@
  */
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import { coreTesting, SipServer } from '@tsips/core';
+import { coreTesting, EVENTS, SipServer } from '@tsips/core';
+import type { RaisedEvent } from '@tsips/script';
 import type { ModuleExports } from '@tsips/script';
 import { proto_tcp } from '../proto_tcp';
 import { proto_udp } from '../proto_udp';
@@ -33,6 +34,12 @@ route[pike] {
 }
 
 route {
+  if ($rm == "PUBLISH") {
+    subscribe_event("E_PIKE_BLOCKED", "$hdr(X-Socket)", 60);
+    $var(rc) = $retcode;
+    sl_send_reply(200, "subscribed $var(rc)");
+    exit;
+  }
   xlog("L_NOTICE", "script: $rm $ci from $si\\n");
   sl_send_reply(200, "OK");
 }
@@ -189,6 +196,40 @@ describe('pike automatic mode (check_route) on loopback', () => {
     expect(matching(lines, /script: OPTIONS .* from 127\.0\.0\.9$/)).toHaveLength(answered);
     expect(matching(lines, /event: E_PIKE_BLOCKED ip=127\.0\.0\.9/)).toHaveLength(1);
     sock.destroy();
+  });
+});
+
+describe('E_PIKE_BLOCKED through the event interface', () => {
+  it('goes to the subscribers that subscribe_event() added (a transport registered by scheme), once per block', async () => {
+    const { udp } = await start();
+    const delivered: Array<{ target: string; ev: RaisedEvent }> = [];
+    server!.services.get(EVENTS).registerTransport('test', { deliver: (ev, target) => delivered.push({ target, ev }) });
+    const admin = await source('127.0.0.6');
+    const replies: string[] = [];
+    admin.sock.on('message', (d) => replies.push(d.toString('latin1').split('\r\n')[0]!));
+    const publish = (socket: string, n: number) => admin.send(sipText(`PUBLISH sip:127.0.0.1 SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.6:${admin.port};branch=z9hG4bK-pub${n}
+From: <sip:admin@example.com>;tag=p${n}
+To: <sip:tsips@example.com>
+Call-ID: pub${n}
+CSeq: 1 PUBLISH
+X-Socket: ${socket}
+Content-Length: 0
+
+`), udp);
+    await publish('test:collector-1', 1);
+    await publish('kafka:broker/topic', 2);
+    await sleep(150);
+    expect(replies).toEqual(['SIP/2.0 200 subscribed 1', 'SIP/2.0 200 subscribed -1']);
+    expect(server!.services.get(EVENTS).list('E_PIKE_BLOCKED').map((s) => s.socket)).toEqual(['test:collector-1']);
+
+    const flooder = await source('127.0.0.5');
+    for (let b = 0; b < 5; b++) {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => flooder.send(options('127.0.0.5', flooder.port, b * 10 + i), udp)));
+      await sleep(10);
+    }
+    await sleep(150);
+    expect(delivered).toEqual([{ target: 'collector-1', ev: { name: 'E_PIKE_BLOCKED', params: { ip: '127.0.0.5' } } }]);
   });
 });
 

@@ -152,4 +152,18 @@ event_route[E_MY_EVENT] {
     expect(lines).toContain('pike event: ip=192.0.2.1 reason=manual missing=<null>');
     expect(lines).toContain('mine: 192.0.2.1 manual');
   });
+
+  it('subscribe_event() where there is no event interface (the test kit) is false with a logged reason; its event name is checked at load', async () => {
+    const kit = ScriptTestKit.fromText(`
+route {
+  subscribe_event("E_PIKE_BLOCKED", "udp:127.0.0.1:8888");
+  $var(rc) = $retcode;
+}
+`, createModuleRegistry([createPike()]));
+    const out = await kit.run(INVITE);
+    expect(out.vars['rc']).toBe(-1);
+    expect(out.logs.map((l) => l.text)).toEqual([expect.stringContaining('subscribe_event: no event interface here to subscribe udp:127.0.0.1:8888 to E_PIKE_BLOCKED')]);
+    expect(() => ScriptTestKit.fromText('route { subscribe_event("PIKE", "udp:127.0.0.1:8888"); }', createModuleRegistry([createPike()])))
+      .toThrow("event name 'PIKE' must start with E_");
+  });
 });
