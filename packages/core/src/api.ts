@@ -69,9 +69,10 @@ export interface SipCoreApi {
   /**
    * Runs a route block on a pooled context and gives the context back: the result is
    * synchronous when nothing in the route waits, so a raw-message hook can decide at once
-   * (pike's check_route). `msg` may be null (an unparseable datagram). (pike addition)
+   * (pike's check_route). `msg` may be null (an unparseable datagram). null when the
+   * running script has no such route (it went away in a reload). (pike addition)
    */
-  runRouteNow?(type: RouteBlock['type'], name: string | null, msg: SipMessage | null, rcv: ReceiveInfo): RunResult | Promise<RunResult>;
+  runRouteNow?(type: RouteBlock['type'], name: string | null, msg: SipMessage | null, rcv: ReceiveInfo): RunResult | Promise<RunResult> | null;
   /**
    * Raises an event that has no script context behind it (a module's timer, a raw-message
    * hook): event_route[name] runs with `params` as $param(name). (pike addition)

@@ -798,9 +798,9 @@ export class SipCore implements SipCoreApi {
     return this.runtime !== null && this.runtime.compiled.hasRoute(type, name);
   }
 
-  runRouteNow(type: RouteBlock['type'], name: string | null, msg: SipMessage | null, rcv: ReceiveInfo): RunResult | Promise<RunResult> {
+  runRouteNow(type: RouteBlock['type'], name: string | null, msg: SipMessage | null, rcv: ReceiveInfo): RunResult | Promise<RunResult> | null {
     const rt = this.runtime;
-    if (rt === null || !rt.compiled.hasRoute(type, name)) return ENDED;
+    if (rt === null || !rt.compiled.hasRoute(type, name)) return null;
     return this.runAndRelease(rt, rt.acquire(msg, rcv, ROUTE_TYPES[type]), type, name);
   }
 

@@ -11,7 +11,7 @@
 import { CORE, type SipCoreApi } from '@tsips/core';
 import type { ModuleEnv, ModuleExports, ModparamExport, ReceiveInfo, RunResult, ScriptContext } from '@tsips/script';
 import { parseMessage, ParseError, type SipMessage } from '@tsips/sip';
-import { event, fn, implementedMi, intParam, mi, strParam } from '../shared/declare';
+import { counter, event, fn, implementedMi, intParam, mi, strParam } from '../shared/declare';
 import { ISSUE } from '../shared/issues';
 import { IpTree, parseIpInto, PIKE_NEW_RED, PIKE_OK, type PikeStore } from './ip-tree';
 
@@ -147,6 +147,8 @@ export function createPike(opts: { maxNodes?: number } = {}): ModuleExports {
         if (!(e instanceof ParseError)) throw e;
       }
       const r = auto.runRouteNow('request', route, msg, rcv);
+      // The route went away in a reload: nothing is checked (as OpenSIPS with a stale route reference).
+      if (r === null) return false;
       if (!isThenable<RunResult>(r)) return afterRoute(r, rcv.srcIp);
       // The route waited (a DB lookup...): the verdict comes too late to hold this message
       // back, so it is counted now and only the next ones are dropped if the source turns red.
@@ -208,6 +210,7 @@ export function createPike(opts: { maxNodes?: number } = {}): ModuleExports {
     params,
     mi: [implementedMi(DECLARED_MI[0], miList), implementedMi(DECLARED_MI[1], miRm)],
     events: [event('E_PIKE_BLOCKED', ['ip'], 'A source IP was just blocked (raised once per block).')],
+    stats: [counter('dropped', 'Messages dropped in automatic mode because their source was red (tsips addition).')],
     init(e) {
       env = e;
       core = e.services.find(CORE) ?? null;

@@ -3,6 +3,7 @@
  * over UDP (and TCP) to tsips on 127.0.0.1; check_route exempts 127.0.0.7.
  */
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { coreTesting, EVENTS, SipServer } from '@tsips/core';
 import type { RaisedEvent } from '@tsips/script';
@@ -94,13 +95,14 @@ afterEach(async () => {
   for (const s of sources.splice(0)) await s.close();
 });
 
-async function start(): Promise<{ pike: ModuleExports; lines: string[]; udp: number; tcp: number }> {
+async function start(): Promise<{ pike: ModuleExports; lines: string[]; udp: number; tcp: number; file: string }> {
   const pike = createPike();
   const lines: string[] = [];
-  server = await SipServer.start(writeScript(SCRIPT), { modules: [proto_udp, proto_tcp, createSl(), pike], logWriter: (l) => lines.push(l.trimEnd()), shutdownTimeoutMs: 200 });
+  const file = writeScript(SCRIPT);
+  server = await SipServer.start(file, { modules: [proto_udp, proto_tcp, createSl(), pike], logWriter: (l) => lines.push(l.trimEnd()), shutdownTimeoutMs: 200 });
   const udp = server.sockets.find((s) => s.proto === 'udp')!.port;
   const tcp = server.sockets.find((s) => s.proto === 'tcp')!.port;
-  return { pike, lines, udp, tcp };
+  return { pike, lines, udp, tcp, file };
 }
 
 async function source(ip: string): Promise<Source> {
@@ -230,6 +232,22 @@ Content-Length: 0
     }
     await sleep(150);
     expect(delivered).toEqual([{ target: 'collector-1', ev: { name: 'E_PIKE_BLOCKED', params: { ip: '127.0.0.5' } } }]);
+  });
+});
+
+describe('pike and reload', () => {
+  it('after a reload whose script has no check route any more, nothing is counted or dropped', async () => {
+    const { udp, file } = await start();
+    fs.writeFileSync(file, SCRIPT.replace(/route\[pike\] \{[^}]*\}/, ''));
+    expect(server!.reload().ok).toBe(true);
+    const flooder = await source('127.0.0.5');
+    for (let b = 0; b < 5; b++) {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => flooder.send(options('127.0.0.5', flooder.port, b * 10 + i), udp)));
+      await sleep(10);
+    }
+    await sleep(200);
+    expect(flooder.replies).toBe(50);
+    expect(server!.core.statValue('pike:dropped')).toBe(0);
   });
 });
 
