@@ -151,7 +151,8 @@ export function createPike(opts: { maxNodes?: number } = {}): ModuleExports {
       if (r === null) return false;
       if (!isThenable<RunResult>(r)) return afterRoute(r, rcv.srcIp);
       // The route waited (a DB lookup...): the verdict comes too late to hold this message
-      // back, so it is counted now and only the next ones are dropped if the source turns red.
+      // back. It goes on; it is counted when the route ends, so only later messages of a
+      // source that turns red are dropped.
       r.then((res) => afterRoute(res, rcv.srcIp), (e: unknown) => log(-1, `check_route[${route}] failed: ${String(e)}`));
       return false;
     };
