@@ -8,7 +8,7 @@
  * {@link SipCoreApi.requestBytes}, {@link SipCoreApi.toTagFor}, {@link SipCoreApi.disableStats}.
  */
 import { serviceKey } from '@tsips/script';
-import type { ReceiveInfo, RouteBlock, RunResult, ScriptContext } from '@tsips/script';
+import type { ReceiveInfo, RouteBlock, RunResult, ScriptContext, ScriptValue } from '@tsips/script';
 import type { SipMessage } from '@tsips/sip';
 
 export type Proto = 'udp' | 'tcp' | 'tls';
@@ -64,6 +64,20 @@ export interface SipCoreApi {
     rcv: ReceiveInfo | null,
     setup?: (ctx: ScriptContext) => void,
   ): Promise<{ result: RunResult; ctx: ScriptContext }>;
+  /** Whether the running script has this route block (pike checks its check_route at start-up). (pike addition) */
+  hasRoute?(type: RouteBlock['type'], name: string | null): boolean;
+  /**
+   * Runs a route block on a pooled context and gives the context back: the result is
+   * synchronous when nothing in the route waits, so a raw-message hook can decide at once
+   * (pike's check_route). `msg` may be null (an unparseable datagram). null when the
+   * running script has no such route (it went away in a reload). (pike addition)
+   */
+  runRouteNow?(type: RouteBlock['type'], name: string | null, msg: SipMessage | null, rcv: ReceiveInfo): RunResult | Promise<RunResult> | null;
+  /**
+   * Raises an event that has no script context behind it (a module's timer, a raw-message
+   * hook): event_route[name] runs with `params` as $param(name). (pike addition)
+   */
+  raiseEvent?(name: string, params: Record<string, ScriptValue>): void;
   /** Stateless reply to a request (RFC 3261 §8.2.6 + received/rport), with ctx.replyHeaders lines appended; counts stats. */
   sendReply(
     req: SipMessage,

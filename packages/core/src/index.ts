@@ -1,5 +1,6 @@
 // Public API of @tsips/core.
 export * from './api';
+export { EventSubscriptions, EVENTS, type EventSubscription, type EventTransport } from './events';
 export { SipServer, ServerStartError, type ServerOptions, type ReloadResult } from './server';
 export { SipCore, ScriptRuntime } from './sip-core';
 export { Logger, RateLimitedLog } from './logger';

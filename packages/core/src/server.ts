@@ -20,6 +20,7 @@ import {
   type ModuleEnv,
 } from '@tsips/script';
 import { CORE, type LocalSocket } from './api';
+import { EVENTS } from './events';
 import { ConfigError, readCoreConfig, type CoreConfig, type SocketSpec } from './config';
 import { Logger, type LogWriter } from './logger';
 import { L_ERR, L_INFO, L_NOTICE, L_WARN, ScriptRuntime, SipCore } from './sip-core';
@@ -158,6 +159,7 @@ export class SipServer {
     const compiled = loaded.compiled;
     compiled.applyModparams();
     this.services.provide(CORE, core);
+    this.services.provide(EVENTS, core.events);
     core.runtime = new ScriptRuntime(compiled, core.sinks, loaded.timers);
     for (const m of initOrder(compiled)) {
       if (m.init !== undefined) {

@@ -16,6 +16,7 @@ import {
   type RaisedEvent,
   type RouteTypeName,
   type LocalAddress,
+  type ScriptValue,
 } from '@tsips/script';
 import { buildReply, ParseError, parseMessage, type SipMessage, type Via } from '@tsips/sip';
 import type { Destination, LocalSocket, Proto, SipCoreApi } from './api';
@@ -23,6 +24,7 @@ import type { CoreConfig } from './config';
 import { Logger, RateLimitedLog } from './logger';
 import { Resolver, ResolveError } from './resolver';
 import { Stats } from './stats';
+import { EventSubscriptions } from './events';
 import type { CoreReceiveInfo, Transport } from './transport/types';
 import { hash32, hex8, isLoop, spliceVia, statelessBranch, viaAnnotation } from './via';
 
@@ -100,6 +102,8 @@ export interface SipCoreOptions {
 
 export class SipCore implements SipCoreApi {
   readonly stats = new Stats();
+  /** subscribe_event() subscriptions; transports register with it through the EVENTS service. */
+  readonly events = new EventSubscriptions(() => this.now());
   readonly logger: Logger;
   readonly serverHeader: string | null;
   readonly userAgentHeader: string | null;
@@ -140,6 +144,7 @@ export class SipCore implements SipCoreApi {
       forward: (ctx, dest) => this.forwardFromScript(ctx, dest),
       log: (level, line) => this.logger.log(level, line),
       event: (ev, ctx) => this.raise(ev, ctx),
+      subscribe: (event, socket, expire) => this.events.subscribe(event, socket, expire),
     };
   }
 
@@ -789,8 +794,27 @@ export class SipCore implements SipCoreApi {
     return { result, ctx };
   }
 
-  /** event sink: event_route[E_NAME] with the event's attributes as $param(name). */
+  hasRoute(type: RouteBlock['type'], name: string | null): boolean {
+    return this.runtime !== null && this.runtime.compiled.hasRoute(type, name);
+  }
+
+  runRouteNow(type: RouteBlock['type'], name: string | null, msg: SipMessage | null, rcv: ReceiveInfo): RunResult | Promise<RunResult> | null {
+    const rt = this.runtime;
+    if (rt === null || !rt.compiled.hasRoute(type, name)) return null;
+    return this.runAndRelease(rt, rt.acquire(msg, rcv, ROUTE_TYPES[type]), type, name);
+  }
+
+  raiseEvent(name: string, params: Record<string, ScriptValue>): void {
+    this.raise({ name, params }, null);
+  }
+
+  /** event sink: the subscribers, then event_route[E_NAME] with the event's attributes as $param(name). */
   private raise(ev: RaisedEvent, from: ScriptContext | null): void {
+    try {
+      this.events.deliver(ev);
+    } catch (e) {
+      this.internalError(e, from?.rcv ?? NO_RCV);
+    }
     const rt = this.runtime;
     if (rt === null || !rt.compiled.hasRoute('event', ev.name)) return;
     const ctx = rt.fresh(null, from?.rcv ?? NO_RCV, 'EVENT_ROUTE');

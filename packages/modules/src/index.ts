@@ -16,7 +16,7 @@ import { load_balancer } from './load_balancer';
 import { createMaxfwd, maxfwd } from './maxfwd';
 import { nathelper } from './nathelper';
 import { permissions } from './permissions';
-import { pike } from './pike';
+import { createPike, pike } from './pike';
 import { proto_tcp } from './proto_tcp';
 import { proto_tls } from './proto_tls';
 import { proto_udp } from './proto_udp';
@@ -64,6 +64,7 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   tm: createTm,
   ratelimit: createRatelimit,
   cachedb_local: createCachedbLocal,
+  pike: createPike,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */

@@ -2,9 +2,9 @@
  * The module tables as scripts meet them: through @tsips/script's checker and test kit.
  */
 import * as fs from 'node:fs';
-import { checkText, formatDiagnostic, NOT_IMPLEMENTED_CODE, ScriptTestKit, type Diagnostic } from '@tsips/script';
+import { checkText, formatDiagnostic, isNotImplemented, NOT_IMPLEMENTED_CODE, ScriptTestKit, type Diagnostic } from '@tsips/script';
 import { sharedDir } from '@tsips/test-support';
-import { createRegistry } from './index';
+import { allModules, createRegistry } from './index';
 
 const registry = createRegistry();
 
@@ -95,14 +95,20 @@ describe('load-time checks the tables drive', () => {
 });
 
 describe('running a declared function', () => {
-  it('pike_check_req() logs an error and is false, so the script takes the failure branch', async () => {
+  it('a declared-only function logs an error and is false, so the script takes the failure branch', async () => {
+    // Any function still declared only that takes no argument and runs in a request route.
+    const found = allModules
+      .flatMap((m) => (m.functions ?? []).map((f) => ({ m, f })))
+      .find(({ f }) => isNotImplemented(f) && f.params.every((p) => p.optional === true) && f.routes.includes('REQUEST_ROUTE'));
+    expect(found).toBeDefined();
+    const { m, f } = found!;
     const kit = ScriptTestKit.fromText(
-      script('  if (!pike_check_req()) {\n    $var(r) = $rc;\n    xlog("L_INFO", "refused\\n");\n  }'),
+      script(`  if (!${f.name}()) {\n    $var(r) = $rc;\n    xlog("L_INFO", "refused\\n");\n  }`, `loadmodule "${m.name}.so"\n`),
       registry,
     );
     const out = await kit.run(INVITE);
     expect(out.vars['r']).toBe(NOT_IMPLEMENTED_CODE);
-    expect(out.logs.some((l) => l.text.includes('pike_check_req() is not implemented yet'))).toBe(true);
+    expect(out.logs.some((l) => l.text.includes(`${f.name}() is not implemented yet`))).toBe(true);
     expect(out.logs.some((l) => l.text.includes('refused'))).toBe(true);
   });
 });

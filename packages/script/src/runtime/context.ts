@@ -36,6 +36,11 @@ export interface ScriptSinks {
   forward(ctx: ScriptContext, destination: string | null): number | Promise<number>;
   log(level: number, line: string, ctx: ScriptContext | null): void;
   event(ev: RaisedEvent, ctx: ScriptContext | null): void;
+  /**
+   * subscribe_event(): adds a subscriber (socket "proto:target") to an event; returns an
+   * error text when refused. Absent where there is no event interface (the test kit).
+   */
+  subscribe?(event: string, socket: string, expireSec: number, ctx: ScriptContext | null): string | undefined;
 }
 
 export interface Clock {
@@ -301,5 +306,18 @@ export class ScriptContext {
 
   raiseEvent(name: string, params: Record<string, ScriptValue>): void {
     this.sinks.event({ name, params }, this);
+  }
+
+  /** subscribe_event(): 1 subscribed, -1 refused (the reason is logged). */
+  subscribeEvent(name: string, socket: string, expireSec: number): number {
+    const sub = this.sinks.subscribe;
+    if (sub === undefined) {
+      this.logError(`subscribe_event: no event interface here to subscribe ${socket} to ${name}`);
+      return -1;
+    }
+    const problem = sub.call(this.sinks, name, socket, expireSec, this);
+    if (problem === undefined) return 1;
+    this.logError(`subscribe_event: cannot subscribe ${socket} to ${name}: ${problem}`);
+    return -1;
   }
 }

@@ -211,6 +211,28 @@ export function coreFunctions(rand: RandState): FunctionExport[] {
       },
     },
     {
+      name: 'subscribe_event',
+      params: [
+        { name: 'event name', kind: 'string' },
+        { name: 'socket', kind: 'string' },
+        { name: 'expire', kind: 'int-or-var', optional: true },
+      ],
+      routes: ALL_ROUTES,
+      fixup: (args) => {
+        const lit = args[0]!.literal;
+        if (lit !== null && !/^E_[A-Za-z0-9_]+$/.test(lit)) return `event name '${lit}' must start with E_`;
+        return undefined;
+      },
+      impl: (ctx: ScriptContext, name: string, socket: string, expire: number | null) => {
+        if (expire !== null && expire < 0) {
+          ctx.logError(`subscribe_event: negative expire ${expire}`);
+          return -1;
+        }
+        return ctx.subscribeEvent(name, socket, expire ?? 0);
+      },
+      doc: 'subscribes a socket ("udp:127.0.0.1:8888") to an event; expire in seconds, none or 0: never',
+    },
+    {
       name: 'sleep',
       params: [{ name: 'seconds', kind: 'int-or-var' }],
       routes: ALL_ROUTES,

@@ -391,6 +391,17 @@ function avpVar(): PvarExport {
   };
 }
 
+/**
+ * In an event route $param(n) is the n-th attribute of the event (OpenSIPS keeps them as a
+ * list): named ones in the order they were raised, or the unnamed values of raise_event(E, $avp(values)).
+ */
+function nthNamedParam(ctx: ScriptContext, i: number): ScriptValue {
+  const named = ctx.namedParams;
+  if (named === null || ctx.params.length > 0 || i < 1) return null;
+  const v = Object.values(named)[i - 1];
+  return v === undefined ? null : v;
+}
+
 function paramVar(): PvarExport {
   return {
     name: 'param',
@@ -401,13 +412,13 @@ function paramVar(): PvarExport {
       const fixed = site.name?.kind === 'static' ? strToIntStrict(site.name.text) : undefined;
       if (fixed !== undefined) {
         if (fixed < 1) throw new PvBindError('$param(n) counts from 1');
-        return { get: (ctx) => (fixed <= ctx.params.length ? ctx.params[fixed - 1]! : null) };
+        return { get: (ctx) => (fixed <= ctx.params.length ? ctx.params[fixed - 1]! : nthNamedParam(ctx, fixed)) };
       }
       return {
         get: (ctx) => {
           const n = nameOf(ctx);
           const i = strToIntStrict(n);
-          if (i !== undefined) return i >= 1 && i <= ctx.params.length ? ctx.params[i - 1]! : null;
+          if (i !== undefined) return i >= 1 && i <= ctx.params.length ? ctx.params[i - 1]! : nthNamedParam(ctx, i);
           const named = ctx.namedParams;
           return named !== null && Object.prototype.hasOwnProperty.call(named, n) ? named[n]! : null;
         },
