@@ -3,8 +3,8 @@
 import { createModuleRegistry, type ModuleExports, type ModuleRegistry } from '@tsips/script';
 import { acc } from './acc';
 import { alias_db } from './alias_db';
-import { auth } from './auth';
-import { auth_db } from './auth_db';
+import { auth, createAuth } from './auth';
+import { auth_db, createAuthDb } from './auth_db';
 import { cachedb_local } from './cachedb_local';
 import { createDbSqlite, db_sqlite } from './db_sqlite';
 import { dialog } from './dialog';
@@ -62,6 +62,8 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   maxfwd: createMaxfwd,
   rr: createRr,
   tm: createTm,
+  auth: createAuth,
+  auth_db: createAuthDb,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */
