@@ -247,6 +247,17 @@ describe('www_challenge / pv_www_authorize', () => {
     expect((await k.run(request({ auth: alice(md5, { algorithm: 'SHA-256' }) }))).vars['rc']).toBe(-3);
   });
 
+  it('algorithms from a variable (as in the OpenSIPS README); a bad value fails the call (-1, no reply)', async () => {
+    const text = script({ challenge: '{ $var(ch) = 1; www_challenge("", "auth", $var(algs)); $var(ch) = $retcode; }' }).replace('route {', 'route {\n  $var(algs) = $hdr(X-Algs);');
+    const { kit: k } = await kit(text);
+    const out = await k.run(request().replace('Contact:', 'X-Algs: sha-256, MD5-sess\r\nContact:'));
+    expect(challenges(out).map((c) => c.algorithm)).toEqual(['SHA-256', 'MD5-sess']);
+    const bad = await k.run(request().replace('Contact:', 'X-Algs: SHA-1\r\nContact:'));
+    expect(bad.replies).toEqual([]);
+    expect(bad.vars['ch']).toBe(-1);
+    expect(bad.logs.some((l) => l.text.includes("unsupported digest algorithm 'SHA-1'"))).toBe(true);
+  });
+
   it('password_spec holding an HA1 (calculate_ha1 = 0)', async () => {
     const crypto = await import('node:crypto');
     const ha1 = crypto.createHash('md5').update('alice:example.com:secret').digest('hex');

@@ -33,6 +33,7 @@ interface Marked {
   stale: boolean;
 }
 
+const UNSPEC_ONLY: readonly number[] = [ALG_UNSPEC];
 const MARK: Record<AuthHeader, string> = { www: 'auth:cred:www', proxy: 'auth:cred:proxy' };
 const HEADER: Record<AuthHeader, string> = { www: 'Authorization', proxy: 'Proxy-Authorization' };
 
@@ -204,6 +205,7 @@ export class AuthCore implements AuthApi {
    * (the script stops, as in OpenSIPS) once the reply is sent, -1 when it could not be.
    */
   async challenge(ctx: ScriptContext, realmIn: string, qopList: readonly QopType[], algs: readonly number[], hf: AuthHeader): Promise<number> {
+    // `algs`: algorithm ids, strongest first (RFC 8760 order); empty offers MD5 without algorithm=.
     const msg = ctx.msg;
     if (msg === null || !msg.isRequest) return -1;
     const marked = ctx.moduleState.get(MARK[hf]) as Marked | undefined;
@@ -220,7 +222,7 @@ export class AuthCore implements AuthApi {
     for (const q of qopList) qop |= q === 'auth' ? QOP_AUTH : QOP_AUTHINT;
     // RFC 8760 algorithms and the -sess ones need a qop; OpenSIPS adds "auth" whenever an
     // algorithm list was given at all.
-    const offered = algs.length === 0 ? [ALG_UNSPEC] : [...algs].sort((a, b) => b - a);
+    const offered = algs.length === 0 ? UNSPEC_ONLY : algs;
     if (algs.length > 0 && qop === QOP_NONE) qop = QOP_AUTH;
     // OpenSIPS lists both qop values in the reverse of the order written.
     const qopText = qop === QOP_NONE ? '' : qop === QOP_BOTH ? [...qopList].reverse().join(',') : qop === QOP_AUTH ? 'auth' : 'auth-int';

@@ -14,7 +14,7 @@ import { AUTH, AUTH_ERROR, DO_AUTHORIZATION, INVALID_PASSWORD, USER_UNKNOWN, typ
 import { AuthCore } from './authenticate';
 import { algorithmByName } from './digest';
 import type { NonceIndexStore } from './nonce';
-import { algorithmsParam, qopParam, type ParsedQop } from './qop';
+import { algorithmsFixup, algorithmsParam, parseAlgorithms, qopParam, type ParsedQop } from './qop';
 
 const DECLARED: ModuleExports = {
   name: 'auth',
@@ -85,16 +85,42 @@ export function createAuth(opts: AuthOptions = {}): ModuleExports {
     core.cfg.nonceExpire = cfg<number>('nonce_expire');
     core.cfg.disableNonceCheck = cfg<number>('disable_nonce_check') !== 0;
     core.cfg.realmPrefix = cfg<string>('realm_prefix') ?? '';
+    parseRefs();
   };
-  const varParam = (name: string, avpOnly: boolean): VarRef | null => {
-    const v = cfg<string | null>(name);
-    if (v === null || v === '') return null;
-    const r = parseVarRef(v, avpOnly);
-    return typeof r === 'string' ? null : r;
+  /** The variables named by modparams, parsed once when they are set. */
+  const refs: Record<'username_spec' | 'password_spec' | 'rpid_avp', VarRef | null> = { username_spec: null, password_spec: null, rpid_avp: null };
+  const varParam = (name: keyof typeof refs): VarRef | null => refs[name];
+  const parseRefs = (): void => {
+    for (const name of Object.keys(refs) as Array<keyof typeof refs>) {
+      const v = cfg<string | null>(name);
+      const r = v === null || v === '' ? null : parseVarRef(v, name === 'rpid_avp');
+      refs[name] = typeof r === 'string' ? null : r;
+    }
+  };
+  applyConfig();
+
+  /** Algorithm lists seen (literal or variable values), as ids strongest first; bounded. */
+  const algCache = new Map<string, readonly number[]>();
+  const NO_ALGS: readonly number[] = [];
+  const algIds = (ctx: ScriptContext, text: string | null): readonly number[] | null => {
+    if (text === null || text === '') return NO_ALGS;
+    const have = algCache.get(text);
+    if (have !== undefined) return have;
+    let ids: number[];
+    try {
+      ids = parseAlgorithms(text).map((a) => algorithmByName(a)!.id).sort((x, y) => y - x);
+    } catch (e) {
+      ctx.logError(`${ctx.currentFunction ?? 'challenge'}: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }
+    if (algCache.size >= 64) algCache.clear();
+    algCache.set(text, ids);
+    return ids;
   };
 
-  const challenge = (hf: AuthHeader) => (ctx: ScriptContext, realm: string, qop: ParsedQop | null, algs: string[] | null): Promise<number> => {
-    const ids = (algs ?? []).map((a) => algorithmByName(a)!.id);
+  const challenge = (hf: AuthHeader) => (ctx: ScriptContext, realm: string, qop: ParsedQop | null, algs: string | null): Promise<number> | number => {
+    const ids = algIds(ctx, algs);
+    if (ids === null) return -1;
     return core.challenge(ctx, realm, qop?.qop ?? [], ids, hf);
   };
 
@@ -108,7 +134,7 @@ export function createAuth(opts: AuthOptions = {}): ModuleExports {
       await core.reply(ctx, 500, 'Server Internal Error');
       return AUTH_ERROR;
     };
-    const userRef = varParam('username_spec', false);
+    const userRef = varParam('username_spec');
     if (userRef === null) return fail('before calling pv_*_authorize(), define the username_spec modparam');
     const user = readVar(ctx, userRef);
     if (user === null || user === '' || typeof user !== 'string') return fail(`no user name in ${cfg<string>('username_spec')}`);
@@ -116,7 +142,7 @@ export function createAuth(opts: AuthOptions = {}): ModuleExports {
       ctx.log(4, `auth: username mismatch [${cred.username ?? ''}] [${user}]`);
       return USER_UNKNOWN;
     }
-    const passRef = varParam('password_spec', false);
+    const passRef = varParam('password_spec');
     if (passRef === null) return fail('before calling pv_*_authorize(), define the password_spec modparam');
     const pass = readVar(ctx, passRef);
     if (pass === null || pass === '' || typeof pass !== 'string') return fail(`no password in ${cfg<string>('password_spec')}`);
@@ -128,7 +154,7 @@ export function createAuth(opts: AuthOptions = {}): ModuleExports {
   };
 
   const rpidValue = (ctx: ScriptContext): string | null => {
-    const ref = varParam('rpid_avp', true);
+    const ref = varParam('rpid_avp');
     if (ref === null) {
       ctx.log(-1, 'auth: rpid avp not defined');
       return null;
@@ -187,7 +213,9 @@ export function createAuth(opts: AuthOptions = {}): ModuleExports {
   const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
     const { notImplemented: _drop, ...rest } = f;
     void _drop;
-    return { ...rest, impl: impls[f.name]! };
+    const out: FunctionExport = { ...rest, impl: impls[f.name]! };
+    if (f.name === 'www_challenge' || f.name === 'proxy_challenge') out.fixup = algorithmsFixup(2);
+    return out;
   });
   const varValidate = (avpOnly: boolean) => (v: string | number): string | undefined => {
     const r = parseVarRef(String(v), avpOnly);
