@@ -100,9 +100,12 @@ describe('www_challenge / pv_www_authorize', () => {
     expect(out.ctx.msg!.toBuffer().toString()).toContain('Authorization: Digest username="alice"');
   });
 
-  it('wrong password: -2; another user than username_spec: -1', async () => {
+  it('wrong password: -2; another user than username_spec: -1; an upper-case response: -2 as in OpenSIPS', async () => {
     const { kit: k } = await kit(script());
     let ch = challenges(await k.run(request()))[0]!;
+    const upper = alice(ch).replace(/response="([0-9a-f]+)"/, (_m, r: string) => `response="${r.toUpperCase()}"`);
+    expect((await k.run(request({ auth: upper }))).vars['rc']).toBe(-2);
+    ch = challenges(await k.run(request()))[0]!;
     let out = await k.run(request({ auth: alice(ch, { password: 'guess' }) }));
     expect(out.vars['rc']).toBe(-2);
     expect(out.replies[0]!.status).toBe(401);

@@ -181,7 +181,8 @@ export class AuthCore implements AuthApi {
     let ha1: string;
     if (hashed) {
       if (secret.length !== alg.hexLen) return null;
-      ha1 = secret.toLowerCase();
+      // Used as stored (OpenSIPS copies it): an upper-case HA1 hashes differently and fails.
+      ha1 = secret;
     } else {
       ha1 = computeHa1(alg, cred.username ?? '', realm, secret);
     }
@@ -196,7 +197,8 @@ export class AuthCore implements AuthApi {
     const body = authInt ? ((msg as { body?: Buffer }).body ?? msg.bodyText()) : '';
     const ha2 = computeHa2(alg, msg.method, cred.uri ?? '', authInt, body);
     const want = computeResponse(alg, sessKey, cred.nonce ?? '', ha2, cred.qop, cred.nc, cred.cnonce);
-    return want === got.toLowerCase();
+    // Lower-case hex, compared exactly, as OpenSIPS's bcmp_hex128 does.
+    return want === got;
   }
 
   /**

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createSchema, DbManager, selectTables, SqliteDriver, type DbConnection } from '@tsips/core';
+import { sharedDir } from '@tsips/test-support';
 import { createModuleRegistry, ScriptTestKit, Services, type ModuleExports, type RunOutcome } from '@tsips/script';
 import { createDbSqlite } from '../db_sqlite';
 import { signaling } from '../signaling';
@@ -191,6 +192,17 @@ describe('www_authorize against the subscriber table', () => {
     expect(out.replies).toEqual([{ status: 407, reason: 'Proxy Authentication Required' }]);
     const ch = parseChallengeLine(out.replyHeaders[0]![0]!);
     expect((await kit.run(invite(answer(ch, { method: 'INVITE' })))).vars['rc']).toBe(1);
+  });
+});
+
+describe('RFC 4475', () => {
+  it('3.3.7 regaut01: an unknown Authorization scheme counts as no credentials and is challenged (401)', async () => {
+    const { kit } = await server(SCRIPT());
+    const text = fs.readFileSync(sharedDir('conformance', 'rfc4475', 'regaut01.dat'), 'latin1');
+    const out = await kit.run(text.replace(/\r?\n/g, '\r\n'));
+    expect(out.vars['rc']).toBe(-4);
+    expect(out.replies).toEqual([{ status: 401, reason: 'Unauthorized' }]);
+    expect(challenge(out).realm).toBe('example.com');
   });
 });
 
