@@ -42,6 +42,11 @@ export interface AuthApi {
   sessionKey(cred: DigestCredentials, alg: DigestAlgorithm, realm: string, secret: string, hashed: boolean): string | null;
   /** Recomputes the response with the session key; true when it matches the credentials. */
   checkResponse(ctx: ScriptContext, cred: DigestCredentials, alg: DigestAlgorithm, sessKey: string): boolean;
+  /**
+   * The credentials the last authorize call of this request worked on (Authorization first,
+   * then Proxy-Authorization; OpenSIPS get_authorized_cred), or null.
+   */
+  authorizedCredentials(ctx: ScriptContext): DigestCredentials | null;
   /** Sends a reply (through tm when the request has a transaction). */
   reply(ctx: ScriptContext, status: number, reason: string, headers?: readonly string[]): Promise<number>;
 }

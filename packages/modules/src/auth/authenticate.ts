@@ -31,6 +31,7 @@ interface Marked {
   index: number;
   /** Set when the nonce was refused: the next challenge says stale=true. */
   stale: boolean;
+  cred: DigestCredentials;
 }
 
 const UNSPEC_ONLY: readonly number[] = [ALG_UNSPEC];
@@ -146,7 +147,7 @@ export class AuthCore implements AuthApi {
       await this.reply(ctx, 400, 'Bad Request');
       return out;
     }
-    const mark: Marked = { header: name, index: at, stale: false };
+    const mark: Marked = { header: name, index: at, stale: false, cred };
     ctx.moduleState.set(MARK[hf], mark);
     out.cred = cred;
     out.alg = alg;
@@ -243,6 +244,11 @@ export class AuthCore implements AuthApi {
     }
     const r = hf === 'www' ? await this.reply(ctx, 401, 'Unauthorized', headers) : await this.reply(ctx, 407, 'Proxy Authentication Required', headers);
     return r < 0 ? -1 : 0;
+  }
+
+  authorizedCredentials(ctx: ScriptContext): DigestCredentials | null {
+    const m = (ctx.moduleState.get(MARK.www) ?? ctx.moduleState.get(MARK.proxy)) as Marked | undefined;
+    return m?.cred ?? null;
   }
 
   /** Removes the credentials marked by the last authorize call (Authorization first, then Proxy-Authorization). */

@@ -195,6 +195,48 @@ describe('www_authorize against the subscriber table', () => {
   });
 });
 
+describe('db_* helpers', () => {
+  const HELPERS = `
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "db_sqlite.so"
+loadmodule "auth.so"
+loadmodule "auth_db.so"
+modparam("auth_db", "db_url", "${'$'}{URL}")
+route {
+  db_does_uri_exist("sip:alice@example.com", "subscriber"); $var(alice) = $retcode;
+  db_does_uri_exist("sip:carol@example.com", "subscriber"); $var(carol) = $retcode;
+  db_does_uri_exist("$hdr(X-Uri)", "subscriber"); $var(given) = $retcode;
+  db_get_auth_id("uri", "sip:ally@example.com", $var(au), $avp(ar)); $var(id) = $retcode;
+  db_get_auth_id("uri", "sip:nobody@example.com", $var(au2), $var(ar2)); $var(id2) = $retcode;
+  db_is_from_authorized("uri"); $var(early) = $retcode;
+  if (!www_authorize("", "subscriber")) { www_challenge("", "auth"); }
+  db_is_from_authorized("uri"); $var(from) = $retcode;
+  db_is_to_authorized("uri"); $var(to) = $retcode;
+}`;
+  beforeEach(async () => {
+    await withDb(async (db) => {
+      await db.insert('uri', { username: 'alice', domain: 'example.com', uri_user: 'alice' });
+      await db.insert('uri', { username: 'alice', domain: 'example.com', uri_user: 'ally' });
+    });
+  });
+
+  it('db_does_uri_exist, db_get_auth_id, db_is_from/to_authorized against subscriber and uri rows', async () => {
+    const { kit } = await server(HELPERS.replace('${URL}', url));
+    const req = (auth?: string, to = 'alice') => register(auth).replace(`To: <sip:alice@example.com>`, `To: <sip:${to}@example.com>`)
+      .replace('Content-Length', 'X-Uri: sip:bob@example.com\r\nContent-Length');
+    const first = await kit.run(req());
+    expect(first.vars).toMatchObject({ alice: 1, carol: -5, given: 1, id: 1, au: 'alice', id2: -4, early: -2 });
+    expect(first.avps['ar']).toEqual(['example.com']);
+    const ch = challenge(first);
+    const ok = await kit.run(req(answer(ch), 'ally'));
+    expect(ok.vars).toMatchObject({ from: 1, to: 1 });
+    const ch2 = challenge(await kit.run(req()));
+    const spoof = await kit.run(req(answer(ch2), 'bob'));
+    expect(spoof.vars).toMatchObject({ from: 1, to: -9 });
+  });
+});
+
 describe('RFC 4475', () => {
   it('3.3.7 regaut01: an unknown Authorization scheme counts as no credentials and is challenged (401)', async () => {
     const { kit } = await server(SCRIPT());

@@ -4,7 +4,7 @@
  * -3 stale nonce, -4 no credentials, -5 error. The digest work (nonces, responses) is the
  * auth module's, reached through its AUTH service.
  */
-import type { FunctionExport, ModparamExport, ModuleEnv, ModuleExports, ParamSpec, ScriptContext } from '@tsips/script';
+import type { FunctionExport, ModparamExport, ModuleEnv, ModuleExports, ParamSpec, PvRef, ScriptContext } from '@tsips/script';
 import { checkTableVersion, dbManagerOf, expectedVersion, type DbConnection, type DbRow, type DbValue } from '@tsips/core';
 import type { DigestCredentials } from '@tsips/sip';
 import { fn, intParam, strParam } from '../shared/declare';
@@ -24,11 +24,14 @@ const DECLARED: ModuleExports = {
       'Checks the Authorization header against the table (realm "" = the To domain for REGISTER, else the From domain). 1 ok; -1 no such user; -2 wrong password; -3 stale nonce; -4 no credentials; -5 error.'),
     fn('proxy_authorize', [str('realm'), table], REQ, ISSUE.outsideAttacks,
       'Checks the Proxy-Authorization header against the table (realm "" = the From domain); codes as www_authorize.'),
-    fn('db_does_uri_exist', [str('uri'), table], REQ_FAIL_LOCAL, ISSUE.unscheduled, 'True when the URI names a subscriber.'),
-    fn('db_is_to_authorized', [table], REQ, ISSUE.unscheduled, 'True when the To URI belongs to the authenticated user.'),
-    fn('db_is_from_authorized', [table], REQ, ISSUE.unscheduled, 'True when the From URI belongs to the authenticated user.'),
+    fn('db_does_uri_exist', [str('uri'), table], REQ_FAIL_LOCAL, ISSUE.unscheduled,
+      'True (1) when user and host of the URI name a row of the subscriber-style table; -5 no such row, -4 query error, -1 not a SIP URI.'),
+    fn('db_is_to_authorized', [table], REQ, ISSUE.unscheduled,
+      'True (1) when the uri-style table lists the To user for the authorized credentials; -9 not listed (spoofed), -2 no authorized credentials, -4 To without user, -8 query error.'),
+    fn('db_is_from_authorized', [table], REQ, ISSUE.unscheduled,
+      'As db_is_to_authorized for the From user.'),
     fn('db_get_auth_id', [table, str('uri'), outVar('auth user'), outVar('auth realm')], REQ_FAIL_LOCAL, ISSUE.unscheduled,
-      'Finds the authentication id (user, realm) of a URI.'),
+      'Finds the authentication id (user, realm) of a URI in the uri-style table and stores them; -4 not found, -8 query error, -1 bad URI.'),
   ],
   params: [
     strParam('db_url', null, 'Database holding the subscriber table (unset: db_default_url).'),
@@ -85,7 +88,8 @@ export function createAuthDb(): ModuleExports {
     if (v !== undefined) return v as T;
     return (DECLARED.params!.find((p) => p.name === name)?.default ?? null) as T;
   };
-  const usedTables = new Set<string>();
+  /** Tables named by the script, with the layout their functions read (checked at start). */
+  const usedTables = new Map<string, 'subscriber' | 'uri'>();
   let env: ModuleEnv | null = null;
   let api: AuthApi | null = null;
   let conn: DbConnection | null = null;
@@ -179,20 +183,124 @@ export function createAuthDb(): ModuleExports {
     return 1;
   };
 
+  const run = async (ctx: ScriptContext, what: string, tableName: string, q: { keys: string[]; values: string[]; columns: string[] }): Promise<DbRow[] | null> => {
+    if (conn === null) {
+      ctx.log(-1, `auth_db: ${what}: no database (auth_db not initialised)`);
+      return null;
+    }
+    try {
+      return await conn.query(tableName, q);
+    } catch (e) {
+      ctx.log(-1, `auth_db: ${what}: error while querying the database: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    }
+  };
+  const useDomainKeys = <T>(both: T[]): T[] => (cfg<number>('use_domain') !== 0 ? both : both.slice(0, 1));
+
+  /** OpenSIPS does_uri_exist: the URI's user and host as a row of a subscriber-style table. */
+  const doesUriExist = async (ctx: ScriptContext, uri: string, tableName: string): Promise<number> => {
+    const p = uri === '' ? null : ctx.uriPartsOf(uri);
+    if (p === null) {
+      ctx.log(4, `auth_db: URI parameter is not a valid SIP URI <${uri}>`);
+      return -1;
+    }
+    const rows = await run(ctx, 'db_does_uri_exist', tableName, {
+      keys: useDomainKeys([cfg<string>('user_column'), cfg<string>('domain_column')]),
+      values: useDomainKeys([p.user ?? '', p.host]), columns: [cfg<string>('user_column')],
+    });
+    if (rows === null) return -4;
+    return rows.length === 0 ? -5 : 1;
+  };
+
+  /** OpenSIPS check_username: the uri table must list (digest user, digest realm, URI user). */
+  const isAuthorized = (which: 'to' | 'from') => async (ctx: ScriptContext, tableName: string): Promise<number> => {
+    const msg = ctx.msg;
+    if (msg === null || api === null) return -1;
+    let uri: string;
+    try {
+      uri = which === 'to' ? msg.to().uri : msg.from().uri;
+    } catch {
+      ctx.log(-1, `auth_db: error while parsing the ${which === 'to' ? 'To' : 'From'} header field`);
+      return -1;
+    }
+    const p = ctx.uriPartsOf(uri);
+    if (p === null) {
+      ctx.log(-1, `auth_db: error while parsing the ${which === 'to' ? 'To' : 'From'} header URI`);
+      return -1;
+    }
+    const cred = api.authorizedCredentials(ctx);
+    if (cred === null) {
+      ctx.log(-1, `auth_db: no authorized credentials found (call www_authorize or proxy_authorize before db_is_${which}_authorized)`);
+      return -2;
+    }
+    if (p.user === null || p.user === '') {
+      ctx.log(-1, 'auth_db: username not found in URI');
+      return -4;
+    }
+    const whole = cred.username ?? '';
+    const at = whole.indexOf('@');
+    // GET_REALM: the domain of a user@domain username, else the realm.
+    const realm = at >= 0 && at < whole.length - 1 ? whole.slice(at + 1) : cred.realm ?? '';
+    const rows = await run(ctx, `db_is_${which}_authorized`, tableName, {
+      keys: [cfg<string>('uri_user_column'), cfg<string>('uri_domain_column'), cfg<string>('uri_uriuser_column')],
+      values: [at < 0 ? whole : whole.slice(0, at), realm, p.user], columns: [cfg<string>('uri_user_column')],
+    });
+    if (rows === null) return -8;
+    if (rows.length === 0) {
+      ctx.log(4, `auth_db: ${which === 'to' ? 'To' : 'From'} user '${p.user}' is spoofed`);
+      return -9;
+    }
+    return 1;
+  };
+
+  /** OpenSIPS get_auth_id: the (user, domain) the uri table gives for a URI user (and host). */
+  const getAuthId = async (ctx: ScriptContext, tableName: string, uri: string, userOut: PvRef, realmOut: PvRef): Promise<number> => {
+    const p = uri === '' ? null : ctx.uriPartsOf(uri);
+    if (p === null || p.user === null || p.user === '') {
+      ctx.log(-1, `auth_db: the URI must be a URI with a user name (val = '${uri}')`);
+      return -1;
+    }
+    const userCol = cfg<string>('uri_user_column');
+    const domainCol = cfg<string>('uri_domain_column');
+    const rows = await run(ctx, 'db_get_auth_id', tableName, {
+      keys: useDomainKeys([cfg<string>('uri_uriuser_column'), domainCol]), values: useDomainKeys([p.user, p.host]), columns: [userCol, domainCol],
+    });
+    if (rows === null) return -8;
+    if (rows.length === 0) return -4;
+    if (rows.length > 1) ctx.log(1, 'auth_db: multiple entries are matching the given uri; consider setting the use_domain param');
+    const u = rows[0]![userCol];
+    const d = rows[0]![domainCol];
+    if (typeof u !== 'string' || typeof d !== 'string') {
+      ctx.log(-1, `auth_db: the '${userCol}'/'${domainCol}' columns are not strings`);
+      return -3;
+    }
+    userOut.set(ctx, u);
+    realmOut.set(ctx, d);
+    return 1;
+  };
+
   const impls: Record<string, FunctionExport['impl']> = {
     www_authorize: authorize('www') as FunctionExport['impl'],
     proxy_authorize: authorize('proxy') as FunctionExport['impl'],
+    db_does_uri_exist: doesUriExist as FunctionExport['impl'],
+    db_is_to_authorized: isAuthorized('to') as FunctionExport['impl'],
+    db_is_from_authorized: isAuthorized('from') as FunctionExport['impl'],
+    db_get_auth_id: getAuthId as FunctionExport['impl'],
   };
-  const wrapSpec = (spec: ParamSpec): ParamSpec => {
+  const LAYOUT: Record<string, 'subscriber' | 'uri'> = {
+    www_authorize: 'subscriber', proxy_authorize: 'subscriber', db_does_uri_exist: 'subscriber',
+    db_is_to_authorized: 'uri', db_is_from_authorized: 'uri', db_get_auth_id: 'uri',
+  };
+  const wrapSpec = (fnName: string, spec: ParamSpec): ParamSpec => {
     if (spec.name !== 'table' || spec.kind !== 'static-string') return spec;
-    return { ...spec, parse: (literal: string) => { usedTables.add(literal); return literal; } };
+    return { ...spec, parse: (literal: string) => { usedTables.set(literal, LAYOUT[fnName] ?? 'subscriber'); return literal; } };
   };
   const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
     const impl = impls[f.name];
     if (impl === undefined) return f;
     const { notImplemented: _drop, ...rest } = f;
     void _drop;
-    return { ...rest, params: f.params.map(wrapSpec), impl };
+    return { ...rest, params: f.params.map((p) => wrapSpec(f.name, p)), impl };
   });
   const params: ModparamExport[] = DECLARED.params!.map((p) => {
     const out: ModparamExport = { ...p, set: (v: string | number) => { values.set(p.name, v); } };
@@ -222,9 +330,9 @@ export function createAuthDb(): ModuleExports {
       const dbm = dbManagerOf(e.services);
       conn = await dbm.open(dbm.resolveUrl(cfg<string | null>('db_url'), 'auth_db'));
       if (cfg<number>('skip_version_check') === 0) {
-        for (const t of usedTables) await checkTableVersion(conn, t, expectedVersion('subscriber'), dbm.versionTable);
+        for (const [t, layout] of usedTables) await checkTableVersion(conn, t, expectedVersion(layout), dbm.versionTable);
       }
-      env.log(4, `auth_db: using table(s) ${[...usedTables].join(', ') || '(none)'}`);
+      env.log(4, `auth_db: using table(s) ${[...usedTables.keys()].join(', ') || '(none)'}`);
     },
     async destroy() {
       if (conn !== null) await conn.close();
