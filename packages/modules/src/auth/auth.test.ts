@@ -34,13 +34,14 @@ route {
 }`;
 }
 
-async function kit(text: string): Promise<{ kit: ScriptTestKit; mod: ModuleExports; services: Services }> {
+async function kit(text: string): Promise<{ kit: ScriptTestKit; mod: ModuleExports; services: Services; initLogs: string[] }> {
   const mod = createAuth();
   const k = ScriptTestKit.fromText(text, createModuleRegistry([signaling, sl, mod]), { clock });
   k.script.applyModparams();
   const services = new Services();
-  await mod.init!({ services, log: () => undefined });
-  return { kit: k, mod, services };
+  const initLogs: string[] = [];
+  await mod.init!({ services, log: (_l, t) => initLogs.push(t) });
+  return { kit: k, mod, services, initLogs };
 }
 
 function request(opts: { method?: string; auth?: string; authHeader?: string; body?: string; from?: string; to?: string } = {}): string {
@@ -170,6 +171,10 @@ describe('www_challenge / pv_www_authorize', () => {
     const b = await kit(script({ params }));
     const ch = challenges(await a.kit.run(request()))[0]!;
     expect((await b.kit.run(request({ auth: alice(ch) }))).vars['rc']).toBe(1);
+    // Not the 32 bytes OpenSIPS 3.2+ demands: accepted (2.x took any phrase) with a notice.
+    expect(a.initLogs).toContain('secret is 10 bytes: OpenSIPS 3.2+ refuses anything but exactly 32 (accepted as in 2.x)');
+    const exact = await kit(script({ params: 'modparam("auth", "secret", "0123456789abcdef0123456789abcdef")\n' }));
+    expect(exact.initLogs.some((l) => l.includes('secret is'))).toBe(false);
   });
 
   it('credentials without a realm, or for another realm, count as none (-4)', async () => {

@@ -236,7 +236,12 @@ export function createAuth(opts: AuthOptions = {}): ModuleExports {
     init(env) {
       applyConfig();
       core.services = env.services;
-      if (core.cfg.secret === null) env.log(4, 'no secret set: using a random one (nonces do not survive a restart)');
+      const secret = core.cfg.secret;
+      if (secret === null) env.log(4, 'no secret set: using a random one (nonces do not survive a restart)');
+      else if (Buffer.byteLength(secret, 'utf8') !== 32) {
+        // OpenSIPS 3.2+ needs a 32-byte AES key; 2.x took any phrase, and an HMAC key may be any length.
+        env.log(2, `secret is ${Buffer.byteLength(secret, 'utf8')} bytes: OpenSIPS 3.2+ refuses anything but exactly 32 (accepted as in 2.x)`);
+      }
       env.services.provide(AUTH, core);
     },
   };
