@@ -93,6 +93,18 @@ describe('www_challenge / pv_www_authorize', () => {
     expect(sent).toContain('Contact: <sip:alice@192.0.2.10>');
   });
 
+  it('picks the credentials of its realm among several headers; consume_credentials removes only those', async () => {
+    const { kit: k } = await kit(script());
+    const ch = challenges(await k.run(request()))[0]!;
+    const foreign = 'Digest username="alice", realm="other.org", nonce="x", uri="sip:example.com", response="0123456789abcdef0123456789abcdef"';
+    const text = request({ auth: foreign }).replace('Contact:', `Authorization: ${alice(ch)}\r\nContact:`);
+    const out = await k.run(text);
+    expect(out.vars['rc']).toBe(1);
+    const sent = out.ctx.msg!.toBuffer().toString();
+    expect(sent).toContain('realm="other.org"');
+    expect(sent.match(/^Authorization:/gm)).toHaveLength(1);
+  });
+
   it('without consume_credentials the header stays', async () => {
     const { kit: k } = await kit(script({ onOk: '$var(ok) = 1;' }));
     const ch = challenges(await k.run(request()))[0]!;
