@@ -6,6 +6,9 @@ import { alias_db } from './alias_db';
 import { auth } from './auth';
 import { auth_db } from './auth_db';
 import { cachedb_local, createCachedbLocal } from './cachedb_local';
+import { auth, createAuth } from './auth';
+import { auth_db, createAuthDb } from './auth_db';
+import { cachedb_local } from './cachedb_local';
 import { createDbSqlite, db_sqlite } from './db_sqlite';
 import { dialog } from './dialog';
 import { dispatcher } from './dispatcher';
@@ -65,6 +68,8 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   ratelimit: createRatelimit,
   cachedb_local: createCachedbLocal,
   pike: createPike,
+  auth: createAuth,
+  auth_db: createAuthDb,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */

@@ -6,7 +6,7 @@
  * `"0"`/`"1"` ("Bad qop type"); tsips reads a lone "0"/"1" as the 2.x switch and records it,
  * so the checker can print a notice with the 3.x spelling ("" or "auth").
  */
-import type { ParamSpec } from '@tsips/script';
+import type { FixupArg, ParamSpec } from '@tsips/script';
 
 export const QOP_TYPES = ['auth', 'auth-int'] as const;
 export type QopType = (typeof QOP_TYPES)[number];
@@ -76,10 +76,18 @@ export const qopParam: ParamSpec = {
   },
 };
 
-export const algorithmsParam: ParamSpec = {
-  name: 'algorithms',
-  kind: 'flags',
-  optional: true,
-  validate: validateWith(parseAlgorithms),
-  parse: (literal) => parseAlgorithms(literal),
-};
+/**
+ * The algorithms argument is a string that may hold variables (OpenSIPS's README passes
+ * `$var(secure_algorithms)`): a literal is checked at load by {@link algorithmsFixup}, a
+ * variable's value when the function runs.
+ */
+export const algorithmsParam: ParamSpec = { name: 'algorithms', kind: 'string', optional: true };
+
+/** Load-time check of a literal algorithms argument at `index`. */
+export function algorithmsFixup(index: number): (args: readonly FixupArg[]) => string | undefined {
+  const check = validateWith(parseAlgorithms);
+  return (args) => {
+    const lit = args[index]?.literal ?? null;
+    return lit === null ? undefined : check(lit);
+  };
+}

@@ -33,6 +33,8 @@ export interface LogLine {
 
 export interface RunOutcome extends RunResult {
   replies: SentReply[];
+  /** Header lines each reply carried (ctx.replyHeaders when it was sent), by reply index. */
+  replyHeaders: string[][];
   forwards: Forward[];
   logs: LogLine[];
   events: RaisedEvent[];
@@ -121,14 +123,16 @@ export class ScriptTestKit {
   /** Runs a route against a message (text as written in a test, or null for message-less routes). */
   async run(message: string | null, opts: RunOptions = {}): Promise<RunOutcome> {
     const replies: SentReply[] = [];
+    const replyHeaders: string[][] = [];
     const forwards: Forward[] = [];
     const logs: LogLine[] = [];
     const events: RaisedEvent[] = [];
     const replyCode = opts.replyCode ?? 1;
     const forwardCode = opts.forwardCode ?? 1;
     const sinks: ScriptSinks = {
-      reply: (_ctx, status, reason) => {
+      reply: (rctx, status, reason) => {
         replies.push({ status, reason });
+        replyHeaders.push([...rctx.replyHeaders]);
         return replyCode;
       },
       forward: (_ctx, destination) => {
@@ -168,6 +172,7 @@ export class ScriptTestKit {
     return {
       ...result,
       replies,
+      replyHeaders,
       forwards,
       logs,
       events,
