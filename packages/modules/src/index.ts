@@ -3,12 +3,9 @@
 import { createModuleRegistry, type ModuleExports, type ModuleRegistry } from '@tsips/script';
 import { acc } from './acc';
 import { alias_db } from './alias_db';
-import { auth } from './auth';
-import { auth_db } from './auth_db';
-import { cachedb_local, createCachedbLocal } from './cachedb_local';
 import { auth, createAuth } from './auth';
 import { auth_db, createAuthDb } from './auth_db';
-import { cachedb_local } from './cachedb_local';
+import { cachedb_local, createCachedbLocal } from './cachedb_local';
 import { createDbSqlite, db_sqlite } from './db_sqlite';
 import { dialog } from './dialog';
 import { dispatcher } from './dispatcher';
