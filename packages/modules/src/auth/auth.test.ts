@@ -154,6 +154,21 @@ describe('www_challenge / pv_www_authorize', () => {
     expect((await k.run(request({ auth: alice(ch, { nc: '00000002' }) }))).vars['rc']).toBe(-3);
   });
 
+  it('one request checked twice gets the same answer both times (the talk snippet after a first www_authorize)', async () => {
+    const twice = script({ authorize: 'pv_www_authorize(""); $var(first) = $retcode; pv_www_authorize("")' });
+    const { kit: k } = await kit(twice);
+    let ch = challenges(await k.run(request()))[0]!;
+    let out = await k.run(request({ auth: alice(ch, { password: 'guess' }) }));
+    expect([out.vars['first'], out.vars['rc']]).toEqual([-2, -2]);
+    ch = challenges(await k.run(request()))[0]!;
+    const creds = alice(ch);
+    out = await k.run(request({ auth: creds }));
+    expect([out.vars['first'], out.vars['rc']]).toEqual([1, 1]);
+    // another request with the same credentials is still a replay
+    out = await k.run(request({ auth: creds }));
+    expect([out.vars['first'], out.vars['rc']]).toEqual([-3, -3]);
+  });
+
   it('disable_nonce_check = 1: a nonce may be used again until it expires', async () => {
     const { kit: k } = await kit(script({ params: 'modparam("auth", "disable_nonce_check", 1)\n' }));
     const ch = challenges(await k.run(request()))[0]!;
