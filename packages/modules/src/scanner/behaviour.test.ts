@@ -296,3 +296,18 @@ describe('bounded memory', () => {
     expect(s2.report('b', 'unknown_user', 'u3', 0).kind).toBe('blocked');
   });
 });
+
+describe('registration', () => {
+  it('is in allModules and gets a fresh instance per server from createAllModules()', async () => {
+    const { allModules, createAllModules } = await import('../index');
+    expect(allModules.map((m) => m.name)).toContain('scanner');
+    const a = createAllModules().find((m) => m.name === 'scanner')!;
+    const b = createAllModules().find((m) => m.name === 'scanner')!;
+    expect(a).not.toBe(b);
+    const kitA = kitFor('loadmodule "scanner.so"\nmodparam("scanner", "distinct_users_threshold", 1)\nroute { scanner_report("unknown_user", "$tU"); $var(rc) = $rc; }', a);
+    await kitA.run(register('1'), { rcv: ATTACKER });
+    expect((await kitA.run(register('2'), { rcv: ATTACKER })).vars.rc).toBe(-2);
+    expect(((await mi(a, 'scanner:list')({})) as { Blocked: unknown[] }).Blocked).toHaveLength(1);
+    expect(((await mi(b, 'scanner:list')({})) as { Blocked: unknown[] }).Blocked).toHaveLength(0);
+  });
+});
