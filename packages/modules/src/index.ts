@@ -21,6 +21,7 @@ import { proto_tcp } from './proto_tcp';
 import { proto_tls } from './proto_tls';
 import { proto_udp } from './proto_udp';
 import { createRatelimit, ratelimit } from './ratelimit';
+import { createScanner, scanner } from './scanner';
 import { createRegistrar, registrar } from './registrar';
 import { createRr, rr } from './rr';
 import { createSignaling, signaling } from './signaling';
@@ -35,7 +36,7 @@ import { createUsrloc, usrloc } from './usrloc';
 export {
   acc, alias_db, auth, auth_db, cachedb_local, db_sqlite, dialog, dispatcher, domain, drouting,
   fraud_detection, load_balancer, maxfwd, nathelper, permissions, pike, proto_tcp, proto_tls,
-  proto_udp, ratelimit, registrar, rr, signaling, sipmsgops, sl, textops, tls_mgm, tm,
+  proto_udp, ratelimit, registrar, rr, scanner, signaling, sipmsgops, sl, textops, tls_mgm, tm,
   userblacklist, usrloc,
 };
 
@@ -44,7 +45,7 @@ export const allModules: readonly ModuleExports[] = [
   proto_udp, proto_tcp, tls_mgm, proto_tls, db_sqlite,
   sl, signaling, tm, rr, maxfwd, sipmsgops, textops,
   usrloc, registrar, auth, auth_db, cachedb_local,
-  pike, ratelimit, dialog, drouting, permissions, userblacklist, fraud_detection,
+  pike, scanner, ratelimit, dialog, drouting, permissions, userblacklist, fraud_detection,
   dispatcher, load_balancer, acc, nathelper, domain, alias_db,
 ];
 
@@ -67,6 +68,7 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   pike: createPike,
   auth: createAuth,
   auth_db: createAuthDb,
+  scanner: createScanner,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */
