@@ -506,3 +506,95 @@ export async function register(group: ProcessGroup, proxy: TsipsServer, user: st
     timeoutS: 10,
   });
 }
+
+// ---------------------------------------------------------------------------------------
+// the default config and the admin's set-up
+
+export const DEFAULT_CONFIG = path.join(REPO_ROOT, 'examples', 'opensips.cfg');
+
+/**
+ * The shipped default config (examples/opensips.cfg) as a template: its loopback socket
+ * port becomes `__PORT__`, its database `__DB_URL__`, and its relative include paths point
+ * into examples/ again. `edit` may change the text further (a test that takes one
+ * protection out to show the next one holds says so in its name). Returns the path.
+ */
+export function defaultConfigTemplate(group: ProcessGroup, edit?: (text: string) => string): string {
+  let text = fs.readFileSync(DEFAULT_CONFIG, 'utf8');
+  const socket = /127\.0\.0\.1:5060/g;
+  const db = /sqlite:\/\/var\/tsips\.db/g;
+  if (!socket.test(text) || !db.test(text)) throw new Error('examples/opensips.cfg no longer has the loopback socket and sqlite URL the tests rewrite');
+  text = text.replace(socket, '127.0.0.1:__PORT__').replace(db, '__DB_URL__')
+    .replace(/include_file "(?!\/)([^"]+)"/g, (_m, rel: string) => `include_file "${path.join(REPO_ROOT, 'examples', rel)}"`);
+  if (edit) {
+    const edited = edit(text);
+    if (edited === text) throw new Error('defaultConfigTemplate: the edit changed nothing (the default config moved on?)');
+    text = edited;
+  }
+  const file = path.join(group.subdir('config'), 'opensips.cfg');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** `tsips-cli user add USER@DOMAIN PASSWORD --url URL`, as an admin adds a subscriber. */
+export async function addSubscriber(group: ProcessGroup, dbUrl: string, aor: string, password: string): Promise<void> {
+  const add = group.spawn('tsips-cli-user', process.execPath, [TSIPS_CLI_BIN, 'user', 'add', aor, password, '--url', dbUrl], group.dir);
+  const status = await within(add.exited, 20000);
+  if (!status || status.code !== 0) throw new Error(`tsips-cli user add ${aor} failed (${JSON.stringify(status)}): ${add.stderr}${add.stdout}`);
+}
+
+// ---------------------------------------------------------------------------------------
+// sipvicious (Debian package), run through test/e2e/tools/sv.py
+
+export interface SvDatagram {
+  t: number;
+  dir: 'sent' | 'received';
+  peer: string;
+  /** The start line. */
+  first: string;
+  text: string;
+}
+
+export interface SvResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Every datagram the tool sent and received, in order. */
+  datagrams: SvDatagram[];
+  sent: SvDatagram[];
+  received: SvDatagram[];
+}
+
+/** Status codes of the replies the tool received, in order. */
+export function svStatusCodes(r: SvResult): number[] {
+  return r.received.map((d) => /^SIP\/2\.0 (\d{3})/.exec(d.first)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]));
+}
+
+/**
+ * Runs svmap, svwar or svcrack with `args` (the tests give loopback targets only). `ua`
+ * replaces its User-Agent ('friendly-scanner') the way an attacker would; the rest of its
+ * requests stay as the tool makes them. Killed after timeoutS.
+ */
+export async function runSipvicious(group: ProcessGroup, tool: 'svmap' | 'svwar' | 'svcrack', args: readonly string[],
+  opts: { ua?: string; timeoutS?: number; name?: string } = {}): Promise<SvResult> {
+  const dir = group.subdir(opts.name ?? tool);
+  const logFile = path.join(dir, 'datagrams.jsonl');
+  const wrapper = path.join(__dirname, 'tools', 'sv.py');
+  const svArgs = [wrapper, tool, '--log', logFile, ...(opts.ua !== undefined ? ['--ua', opts.ua] : []), '--', ...args];
+  const proc = group.spawn(opts.name ?? tool, 'python3', svArgs, dir);
+  const status = await within(proc.exited, (opts.timeoutS ?? 60) * 1000);
+  if (!status) {
+    proc.child.kill('SIGKILL');
+    await proc.exited;
+  }
+  const datagrams: SvDatagram[] = fs.existsSync(logFile)
+    ? fs.readFileSync(logFile, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as SvDatagram)
+    : [];
+  return {
+    code: status ? status.code : null,
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    datagrams,
+    sent: datagrams.filter((d) => d.dir === 'sent'),
+    received: datagrams.filter((d) => d.dir === 'received'),
+  };
+}
