@@ -195,7 +195,9 @@ async function startTsips(uasPort) {
   fs.writeFileSync(cfg, fs.readFileSync(TSIPS_TEMPLATE, 'utf8')
     .replace(/__PORT__/g, String(port))
     .replace(/__UAS_DST__/g, `sip:${UAS_IP}:${uasPort}`));
-  const rec = start('tsips', process.execPath, [TSIPS_BIN, '-f', cfg], { cwd: dir });
+  // TSIPS_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the proxy
+  const nodeArgs = (process.env.TSIPS_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const rec = start('tsips', process.execPath, [...nodeArgs, TSIPS_BIN, '-f', cfg], { cwd: dir });
   await waitUntil('tsips to listen', 15000, async () => {
     if (rec.child.exitCode !== null) throw new Error(`tsips exited early:\n${rec.stderr}`);
     return /tsips: listening on/.test(rec.stderr) && (await udpBound(PROXY_IP, port));
@@ -290,6 +292,7 @@ async function step(label, startProxy, rate, duration) {
   clearTimeout(killer);
   const proxyAlive = proxy.rec.child.exitCode === null && proxy.rec.child.signalCode === null;
   const proxyExit = await proxy.stop();
+  if (process.env.TSIPS_BENCH_KEEP) fs.writeFileSync(path.join(dir, 'proxy-stderr.log'), proxy.rec.stderr);
 
   const st = lastStatsRow(path.join(dir, 'uac.csv'));
   const ok = Number(st['SuccessfulCall(C)'] ?? 0);
