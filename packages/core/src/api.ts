@@ -34,6 +34,11 @@ export interface SipCoreApi {
   readonly sockets: readonly LocalSocket[];
   /** Sends bytes (TCP/TLS: reuses a connection to dest or opens one). Resolves when handed to the OS; rejects on failure. */
   send(dest: Destination, data: Buffer, from?: LocalSocket | null): Promise<void>;
+  /**
+   * send() without a promise when the bytes went out synchronously (datagrams): `true`, else
+   * the promise send() would return. Optional (hot paths use it when present).
+   */
+  trySend?(dest: Destination, data: Buffer, from?: LocalSocket | null): true | Promise<void>;
   /** The local socket to send to dest from (same proto; `forced` = "proto:ip:port" name from force_send_socket). */
   socketFor(dest: Destination, forced?: string | null): LocalSocket | null;
   /** The local socket a message arrived on (by ReceiveInfo), or null. (core-spine addition) */

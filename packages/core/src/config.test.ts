@@ -37,6 +37,11 @@ advertised_port = 5999`);
     expect(config('socket = udp:127.0.0.1\nserver_signature = no').serverHeader).toBeNull();
   });
 
+  it('reads maxbuffer as the UDP receive buffer size (default 4 MiB)', () => {
+    expect(config('socket = udp:127.0.0.1').udpMaxBuffer).toBe(4 * 1024 * 1024);
+    expect(config('socket = udp:127.0.0.1\nmaxbuffer = 1048576').udpMaxBuffer).toBe(1048576);
+  });
+
   it('reads the TCP limits under their OpenSIPS names', () => {
     const c = config(`socket = tcp:127.0.0.1
 tcp_connection_lifetime = 30

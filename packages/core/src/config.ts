@@ -44,6 +44,12 @@ export interface CoreConfig {
   statelessForwarding: boolean;
   /** dns = no: never resolve host names in URIs (only IP literals work). */
   dnsEnabled: boolean;
+  /**
+   * maxbuffer: the UDP receive buffer asked of the kernel, bytes (it caps the request at
+   * net.core.rmem_max). tsips default 4 MiB, not OpenSIPS's 256 KiB: one event loop serves
+   * every message, so a burst or a GC pause must fit in the socket queue.
+   */
+  udpMaxBuffer: number;
 }
 
 const PROTOS: ReadonlySet<string> = new Set(['udp', 'tcp', 'tls']);
@@ -94,6 +100,7 @@ export function readCoreConfig(compiled: CompiledScript): CoreConfig {
     tcpCrlfPingpong: true,
     statelessForwarding: true,
     dnsEnabled: true,
+    udpMaxBuffer: 4 * 1024 * 1024,
   };
   let advertisedAddress: string | null = null;
   let advertisedPort: number | null = null;
@@ -155,6 +162,9 @@ export function readCoreConfig(compiled: CompiledScript): CoreConfig {
         break;
       case 'dns':
         cfg.dnsEnabled = num(p) !== 0;
+        break;
+      case 'maxbuffer':
+        if (num(p) !== null && num(p)! > 0) cfg.udpMaxBuffer = num(p)!;
         break;
       default:
         break;

@@ -208,7 +208,7 @@ export class SipServer {
         };
         const t =
           spec.proto === 'udp'
-            ? new UdpTransport(sock, this.core.receive, log)
+            ? new UdpTransport(sock, this.core.receive, log, cfg.udpMaxBuffer)
             : spec.proto === 'tcp'
               ? new StreamTransport(sock, table, limits, this.core.receive, log)
               : new StreamTransport(sock, table, limits, this.core.receive, log, serverOptions(pickDomain(tlsDomains, 'server', address, spec.port)), (dest) =>

@@ -237,6 +237,10 @@ export class SipCore implements SipCoreApi {
     return r === true ? Promise.resolve() : r;
   }
 
+  trySend(dest: Destination, data: Buffer, from?: LocalSocket | null): true | Promise<void> {
+    return this.sendRaw(dest, data, from ?? null);
+  }
+
   resolve(uri: string): Promise<Destination[]> {
     return this.resolver.resolve(uri);
   }

@@ -78,10 +78,10 @@ function isWs(c: number): boolean {
 }
 
 /** Position of the first ',' outside quotes/angle brackets in s[start, end), or -1. */
-function topComma(s: string, start: number, end: number): number {
+function topComma(s: Buffer, start: number, end: number): number {
   let quoted = false;
   for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
+    const c = s[i]!;
     if (quoted) {
       if (c === 0x5c) i++;
       else if (c === 0x22) quoted = false;
@@ -91,38 +91,49 @@ function topComma(s: string, start: number, end: number): number {
   return -1;
 }
 
-/** The first Via value in a serialized message: [value start, value end) as byte offsets, or null. */
-function findFirstVia(s: string): { lineStart: number; valueStart: number; valueEnd: number } | null {
-  let pos = s.indexOf('\n') + 1;
+/**
+ * The first Via value in a serialized message: [value start, value end) as byte offsets, or
+ * null. Scans the bytes (header names and separators are ASCII), so no string of the whole
+ * message is made for it.
+ */
+function findFirstVia(s: Buffer): { lineStart: number; valueStart: number; valueEnd: number } | null {
+  const len = s.length;
+  let pos = s.indexOf(0x0a) + 1;
   if (pos === 0) return null;
-  while (pos < s.length) {
-    let eol = s.indexOf('\n', pos);
-    if (eol === -1) eol = s.length;
-    const lineEndNoCr = eol > pos && s.charCodeAt(eol - 1) === 0x0d ? eol - 1 : eol;
+  while (pos < len) {
+    let eol = s.indexOf(0x0a, pos);
+    if (eol === -1) eol = len;
+    const lineEndNoCr = eol > pos && s[eol - 1] === 0x0d ? eol - 1 : eol;
     if (lineEndNoCr === pos) return null; // end of headers
-    const colon = s.indexOf(':', pos);
-    if (colon !== -1 && colon < lineEndNoCr) {
+    let colon = -1;
+    for (let i = pos; i < lineEndNoCr; i++) {
+      if (s[i] === 0x3a) {
+        colon = i;
+        break;
+      }
+    }
+    if (colon !== -1) {
       let ne = colon;
-      while (ne > pos && (s.charCodeAt(ne - 1) === 0x20 || s.charCodeAt(ne - 1) === 0x09)) ne--;
+      while (ne > pos && (s[ne - 1] === 0x20 || s[ne - 1] === 0x09)) ne--;
       const n = ne - pos;
       const isVia =
-        (n === 1 && (s.charCodeAt(pos) | 0x20) === 0x76) ||
-        (n === 3 && (s.charCodeAt(pos) | 0x20) === 0x76 && (s.charCodeAt(pos + 1) | 0x20) === 0x69 && (s.charCodeAt(pos + 2) | 0x20) === 0x61);
+        (n === 1 && (s[pos]! | 0x20) === 0x76) ||
+        (n === 3 && (s[pos]! | 0x20) === 0x76 && (s[pos + 1]! | 0x20) === 0x69 && (s[pos + 2]! | 0x20) === 0x61);
       if (isVia) {
         // The header may continue on folded lines.
         let end = lineEndNoCr;
         let next = eol + 1;
-        while (next < s.length && (s.charCodeAt(next) === 0x20 || s.charCodeAt(next) === 0x09)) {
-          let e2 = s.indexOf('\n', next);
-          if (e2 === -1) e2 = s.length;
-          end = e2 > next && s.charCodeAt(e2 - 1) === 0x0d ? e2 - 1 : e2;
+        while (next < len && (s[next] === 0x20 || s[next] === 0x09)) {
+          let e2 = s.indexOf(0x0a, next);
+          if (e2 === -1) e2 = len;
+          end = e2 > next && s[e2 - 1] === 0x0d ? e2 - 1 : e2;
           next = e2 + 1;
         }
         let vs = colon + 1;
-        while (vs < end && isWs(s.charCodeAt(vs))) vs++;
+        while (vs < end && isWs(s[vs]!)) vs++;
         const comma = topComma(s, vs, end);
         let ve = comma === -1 ? end : comma;
-        while (ve > vs && isWs(s.charCodeAt(ve - 1))) ve--;
+        while (ve > vs && isWs(s[ve - 1]!)) ve--;
         return { lineStart: pos, valueStart: vs, valueEnd: ve };
       }
     }
@@ -174,15 +185,14 @@ function annotateValue(value: string, received: string | null, rport: number | n
 export function spliceVia(data: Buffer, newVia: string | null, received: string | null, rport: number | null): Buffer {
   const needAnnotation = received !== null || rport !== null;
   if (!needAnnotation && newVia === null) return data;
-  const s = data.toString('latin1');
-  const firstNl = s.indexOf('\n') + 1;
+  const firstNl = data.indexOf(0x0a) + 1;
   const viaLine = newVia === null ? null : Buffer.from(`Via: ${newVia}\r\n`, 'latin1');
   if (!needAnnotation) return Buffer.concat([data.subarray(0, firstNl), viaLine!, data.subarray(firstNl)]);
-  const v = findFirstVia(s);
+  const v = findFirstVia(data);
   if (v === null) {
     return viaLine === null ? data : Buffer.concat([data.subarray(0, firstNl), viaLine, data.subarray(firstNl)]);
   }
-  const value = Buffer.from(annotateValue(s.slice(v.valueStart, v.valueEnd), received, rport), 'latin1');
+  const value = Buffer.from(annotateValue(data.toString('latin1', v.valueStart, v.valueEnd), received, rport), 'latin1');
   const parts: Buffer[] = [data.subarray(0, firstNl)];
   if (viaLine !== null) parts.push(viaLine);
   parts.push(data.subarray(firstNl, v.valueStart), value, data.subarray(v.valueEnd));

@@ -4,6 +4,7 @@ import type { Destination, LocalSocket } from '../api';
 import type { CoreReceiveInfo, MessageHandler, Transport, TransportLog } from './types';
 
 const L_ERR = -1;
+const L_WARN = 1;
 
 /** One UDP socket (node:dgram). Receive path: one bound handler, one ReceiveInfo per datagram. */
 export class UdpTransport implements Transport {
@@ -15,6 +16,8 @@ export class UdpTransport implements Transport {
     readonly socket: LocalSocket,
     private readonly handler: MessageHandler,
     private readonly log: TransportLog,
+    /** SO_RCVBUF asked of the kernel (core param maxbuffer); 0 keeps the system default. */
+    private readonly recvBufferSize = 0,
   ) {
     this.onMessage = (buf, rinfo) => {
       const rcv: CoreReceiveInfo = {
@@ -47,6 +50,7 @@ export class UdpTransport implements Transport {
         sock.removeListener('error', fail);
         sock.on('error', (err) => this.log(L_ERR, `udp socket ${this.socket.name}: ${err.message}`));
         sock.on('message', this.onMessage);
+        this.growReceiveBuffer(sock);
         const port = sock.address().port;
         if (this.socket.port !== port) {
           (this.socket as { port: number }).port = port;
@@ -55,6 +59,28 @@ export class UdpTransport implements Transport {
         resolve();
       });
     });
+  }
+
+  /**
+   * A datagram that arrives while the event loop is busy (a burst, a GC pause) waits in the
+   * socket's receive queue; when the queue is full the kernel drops it (RcvbufErrors) and the
+   * peer retransmits 500 ms later. The system default (net.core.rmem_default, ~208 KiB)
+   * holds only about a hundred messages, so ask for more; the kernel caps the request at
+   * net.core.rmem_max.
+   */
+  private growReceiveBuffer(sock: dgram.Socket): void {
+    if (this.recvBufferSize <= 0) return;
+    try {
+      // Linux reports twice what was set (bookkeeping overhead included).
+      if (sock.getRecvBufferSize() < this.recvBufferSize) sock.setRecvBufferSize(this.recvBufferSize);
+    } catch (e) {
+      this.log(L_WARN, `udp socket ${this.socket.name}: cannot set the receive buffer to ${this.recvBufferSize} bytes: ${(e as Error).message}`);
+    }
+  }
+
+  /** The receive buffer the kernel granted, bytes (as getsockopt reports it). */
+  receiveBufferSize(): number {
+    return this.sock === null ? 0 : this.sock.getRecvBufferSize();
   }
 
   send(dest: Destination, data: Buffer): true | Promise<void> {

@@ -2,7 +2,8 @@
  * INVITE client transaction, RFC 3261 §17.1.1 with the Accepted state of RFC 6026 §7.2.
  *
  *   Calling --1xx--> Proceeding --1xx--> Proceeding
- *   Calling/Proceeding --2xx--> Accepted (timer M = 64*T1; 2xx retransmissions go up)
+ *   Calling/Proceeding --2xx--> Accepted (timer M = wt_timer, as OpenSIPS; 2xx retransmissions go up,
+ *       later ones are forwarded statelessly by the core)
  *   Calling/Proceeding --300-699--> Completed: ACK sent hop by hop (§17.1.1.3); a repeated
  *       final reply is ACKed again; timer D = wt_timer over UDP, 0 over reliable transports.
  *
@@ -63,7 +64,7 @@ export class ClientInviteTransaction extends ClientTransaction {
         this.lastStatus = status;
         if (status < 300) {
           this.state = 'accepted';
-          this.endAfter(64 * this.env.cfg.t1);
+          this.endAfter(this.env.cfg.wtTimer);
         } else {
           this.state = 'completed';
           this.ack = buildAck(this.requestMessage(), msg);

@@ -178,7 +178,7 @@ export function createTm(opts: CreateTmOptions = {}): ModuleExports {
         switch (which.trim().toLowerCase()) {
           case 'all':
             // No reply came from any branch: everything upstream saw was generated here.
-            return tx.branches.every((b) => b.reply === null && (b.client === null || b.client.lastStatus === 0)) ? 1 : -1;
+            return tx.branches.every((b) => !b.replied && (b.client === null || b.client.lastStatus === 0)) ? 1 : -1;
           case 'branch': {
             const b = st?.branch ?? null;
             return b !== null && b.local ? 1 : -1;

@@ -32,8 +32,14 @@ export class Branch {
   finalStatus = 0;
   /** Reason phrase of a local final outcome. */
   localReason = '';
-  /** The final reply received (null for a local outcome). */
+  /**
+   * The final reply received, kept while best-response selection and failure_route may need
+   * it (non-2xx); a 2xx goes up at once and is not kept (the transaction waits wt_timer
+   * after it, and holding every call's 200 that long costs memory and GC time).
+   */
   reply: SipMessage | null = null;
+  /** A final reply came from the callee (not a local outcome), kept or not. */
+  replied = false;
   /** CANCEL asked before any provisional reply: sent when one arrives (RFC 3261 §9.1). */
   cancelPending = false;
   cancelSent = false;
@@ -51,7 +57,7 @@ export class Branch {
   ) {}
 
   get local(): boolean {
-    return this.final && this.reply === null;
+    return this.final && !this.replied;
   }
 }
 
@@ -292,7 +298,8 @@ export class Transaction implements ServerTxOwner, ClientTxUser, TimerTarget, Tm
     }
     b.final = true;
     b.finalStatus = status;
-    b.reply = msg;
+    b.replied = true;
+    if (status >= 300) b.reply = msg;
     if (status < 300) {
       this.relayUp(msg, status);
       if (!this.had2xx) {

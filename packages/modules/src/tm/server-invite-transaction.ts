@@ -2,7 +2,7 @@
  * INVITE server transaction, RFC 3261 §17.2.1 with the Accepted state of RFC 6026 §7.1.
  *
  *   Proceeding --1xx--> Proceeding (kept for retransmission)
- *   Proceeding --2xx--> Accepted   (timer L = 64*T1; later 2xx are forwarded too)
+ *   Proceeding --2xx--> Accepted   (timer L = wt_timer over UDP, as OpenSIPS's wait timer; later 2xx are forwarded too)
  *   Proceeding --300-699--> Completed (timer G re-sends it over UDP, timer H = fr_timeout waits for the ACK)
  *   Completed --ACK--> Confirmed (timer I = T4 over UDP, 0 over reliable transports) --> Terminated
  *
@@ -47,7 +47,9 @@ export class ServerInviteTransaction extends ServerTransaction {
         if (status < 200) return true;
         if (status < 300) {
           this.state = 'accepted';
-          this.endAfter(64 * this.env.cfg.t1);
+          // OpenSIPS puts a 2xx-answered transaction on its wait timer (wt_timer), not RFC
+          // 6026's 64*T1: kept that long, every call would hold its INVITE for 32 s.
+          this.endAfter(this.env.cfg.wtTimer);
         } else {
           this.state = 'completed';
           if (!this.reliable) {

@@ -100,7 +100,10 @@ export class TmEngine {
       timers: this.timers,
       cfg: this.cfg,
       send: (dest, data, sock) => {
-        this.core.send(dest, data, sock).catch(sendFailed);
+        const core = this.core;
+        // Datagrams go out synchronously: no promise per retransmission or relayed reply.
+        const r = core.trySend !== undefined ? core.trySend(dest, data, sock) : core.send(dest, data, sock);
+        if (r !== true) r.catch(sendFailed);
       },
       stat: (name, delta) => this.stat(name, delta),
       log: (level, text) => this.log(level, text),
@@ -608,13 +611,17 @@ export class TmEngine {
       b.client = ct;
       // Known before the send: the reply may come back before the send promise settles.
       this.clients.set(branchId, ct);
-      try {
-        await this.core.send(dest, out, sock);
-      } catch (e) {
-        this.log(1, `tm: sending to ${dest.proto}:${dest.address}:${dest.port} failed: ${errText(e)}`);
-        this.clients.delete(branchId);
-        b.client = null;
-        continue;
+      const core = this.core;
+      const sent = core.trySend !== undefined ? core.trySend(dest, out, sock) : core.send(dest, out, sock);
+      if (sent !== true) {
+        try {
+          await sent;
+        } catch (e) {
+          this.log(1, `tm: sending to ${dest.proto}:${dest.address}:${dest.port} failed: ${errText(e)}`);
+          this.clients.delete(branchId);
+          b.client = null;
+          continue;
+        }
       }
       this.stat('UAC_transactions');
       ct.start();

@@ -195,6 +195,29 @@ describe('INVITE relaying', () => {
     stop();
   });
 
+  it('keeps a 2xx-answered INVITE transaction wt_timer (OpenSIPS wait timer), not 64*T1', async () => {
+    const { core, stop } = await start();
+    await core.receiveRequest(invite('bob'));
+    await settle();
+    const out = relayedTo(core.take(), 'INVITE', '10.0.0.2').msg;
+    await core.receiveReply(replyTo(out, 200, 'OK'));
+    await settle();
+    expect(describeAll(core.take())).toEqual(['200 INVITE -> udp:192.0.2.10:5062']);
+    // Within wt_timer (5 s): the INVITE retransmission gets the 2xx again, the callee's
+    // repeated 2xx is matched by the client transaction and relayed.
+    await jest.advanceTimersByTimeAsync(4_000);
+    expect((await core.receiveRequest(invite('bob'))).consumed).toBe(true);
+    expect(describeAll(core.take())).toEqual(['200 INVITE -> udp:192.0.2.10:5062']);
+    expect(await core.receiveReply(replyTo(out, 200, 'OK'))).toBe(true);
+    await settle();
+    expect(describeAll(core.take())).toEqual(['200 INVITE -> udp:192.0.2.10:5062']);
+    // After wt_timer both are gone (RFC 6026's 64*T1 would keep them 32 s).
+    await jest.advanceTimersByTimeAsync(1_500);
+    expect(await core.receiveReply(replyTo(out, 200, 'OK'))).toBe(false);
+    expect((await core.receiveRequest(invite('bob', { callId: 'call1@192.0.2.10' }))).consumed).toBe(false);
+    stop();
+  });
+
   it('retransmits the INVITE downstream on timer A (T1, doubling) until a provisional reply', async () => {
     const { core, stop } = await start();
     await core.receiveRequest(invite('bob'));
