@@ -31,30 +31,29 @@ it.each(examples)('%s loads without diagnostics', (name) => {
   expect(routes(s)).toContain('request');
 });
 
-it('opensips.cfg has every route of a residential proxy and splices its include into route[register]', () => {
+it('opensips.cfg has every route of a self-protecting residential proxy and splices its include into route[register]', () => {
   const s = load('opensips.cfg');
   expect(routes(s)).toEqual([
     'request',
     'request:sanity',
-    'request:flood',
+    'request:pike_exempt',
     'request:in_dialog',
-    'request:auth_invite',
     'request:register',
+    'request:auth_failed',
+    'request:auth_caller',
     'request:relay',
-    'branch:per_branch_ops',
-    'onreply:handle_nat',
     'failure:missed_call',
-    'local',
-    'timer:auth_counters',
     'event:E_PIKE_BLOCKED',
+    'event:E_SCANNER_BLOCKED',
   ]);
   expect(s.includes).toEqual([
     expect.objectContaining({ directive: 'include_file', path: 'include/contact-check.cfg', resolved: path.join(repo, 'examples', 'include', 'contact-check.cfg'), skipped: false }),
   ]);
   const register = s.items.find((i): i is A.RouteBlock => i.kind === 'Route' && i.name === 'register')!;
-  // www_authorize, switch, then the two statements of the included file, then the rest
-  expect(register.body.slice(0, 4).map((st) => st.kind)).toEqual(['ExprStmt', 'Switch', 'Assign', 'While']);
-  const loop = register.body[3]!;
+  // the blocked-source check, www_authorize, the auth ID check, consume_credentials, then
+  // the two statements of the included file, then the rest
+  expect(register.body.slice(0, 6).map((st) => st.kind)).toEqual(['If', 'If', 'If', 'ExprStmt', 'Assign', 'While']);
+  const loop = register.body[5]!;
   expect(loop.loc.file).toBe(path.join('examples', 'include', 'contact-check.cfg'));
   expect(loop.loc.line).toBe(5);
 });
