@@ -84,6 +84,12 @@ describe('parseMessage: start line', () => {
     ['bad version', 'INVITE sip:x SIP/2\r\n\r\n', 'bad SIP-Version in request line', 13],
     ['bad method', 'INV(TE sip:x SIP/2.0\r\n\r\n', 'method is not a token', 3],
     ['tab in R-URI', 'INVITE sip:\tx SIP/2.0\r\n\r\n', 'control character or whitespace in Request-URI', 11],
+    // the request-line fast path hands these to the checking path
+    ['tab after the method', 'INVITE\tsip:x SIP/2.0\r\n\r\n', 'method is not a token', 6],
+    ['8-bit method', 'INV\xc9TE sip:x SIP/2.0\r\n\r\n', 'method is not a token', 3],
+    ['DEL in R-URI', 'INVITE sip:x\x7fy SIP/2.0\r\n\r\n', 'control character or whitespace in Request-URI', 12],
+    ['NUL in R-URI', 'INVITE sip:\x00 SIP/2.0\r\n\r\n', 'control character or whitespace in Request-URI', 11],
+    ['R-URI up to the line end', 'INVITE sip:x\r\n\r\n', 'request line needs Method SP Request-URI SP SIP-Version', 7],
     ['status too big', 'SIP/2.0 700 Nope\r\n\r\n', 'status code must be three digits 100-699', 8],
     ['status too short', 'SIP/2.0 20 OK\r\n\r\n', 'status code must be three digits 100-699', 8],
     ['status too long', 'SIP/2.0 2000 OK\r\n\r\n', 'status code must be followed by SP', 11],
@@ -202,6 +208,18 @@ describe('parseMessage: headers', () => {
   it('decodes UTF-8 in header values on access', () => {
     const m = parseMessage(invite(['Subject: Grüße 日本']));
     expect(m.getHeader('Subject')).toBe('Grüße 日本');
+  });
+
+  it('decodes UTF-8 values read after many short ASCII ones (byte checks, then the whole-message check)', () => {
+    const short = Array.from({ length: 12 }, (_, i) => `X-H${i}: value-${i}`);
+    for (const subject of ['Grüße', 'x'.repeat(70) + 'é']) {
+      const m = parseMessage(invite([...short, `Subject: ${subject}`, 'X-Last: plain']));
+      const names = m.headerNames();
+      const values = names.map((_, i) => m.headerValue(i));
+      expect(values[names.indexOf('Subject')]).toBe(subject);
+      expect(values[names.indexOf('X-H11')]).toBe('value-11');
+      expect(m.getHeader('X-Last')).toBe('plain');
+    }
   });
 
   it('accepts LF-only line ends (and mixed ones)', () => {

@@ -237,6 +237,8 @@ export class SipMessage {
   private cc: Caches | null = null;
   /** -1 unknown, 0 no, 1 yes: see headerAscii(). */
   private ascii = -1;
+  /** Value bytes checked one by one for UTF-8 while `ascii` was unknown (see text()). */
+  private looped = 0;
   private ed: Edits | null = null;
 
   private get c(): Caches {
@@ -312,9 +314,15 @@ export class SipMessage {
     const nl = raw.indexOf('\n', pos);
     if (nl === -1) throw new ParseError('start line is not terminated by CRLF', 'start-line', len);
     const lineEnd = nl > pos && data[nl - 1] === 0x0d ? nl - 1 : nl;
-    const sp1 = raw.indexOf(' ', pos);
+    // The usual request line: a token, SP, URI characters, SP. Scanning the
+    // token finds the first SP (token characters exclude it) and proves the
+    // method valid; a status line stops the scan at its "/".
+    let tok = pos;
+    while (tokenChar[data[tok]] === 1) tok++;
+    const plainMethod = tok > pos && tok < lineEnd && data[tok] === 0x20;
+    const sp1 = plainMethod ? tok : raw.indexOf(' ', pos);
     if (sp1 === -1 || sp1 >= lineEnd) throw new ParseError('start line has no SP-separated parts', 'start-line', pos);
-    if (isSipVersion(data, pos, sp1)) {
+    if (!plainMethod && isSipVersion(data, pos, sp1)) {
       // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
       this.isRequest = false;
       this.version = raw.slice(pos, sp1);
@@ -338,16 +346,29 @@ export class SipMessage {
       this.isRequest = true;
       this.status = 0;
       this.reasonStart = this.reasonEnd = 0;
-      for (let i = pos; i < sp1; i++) {
-        if (tokenChar[data[i]] === 0) throw new ParseError('method is not a token', 'start-line', i);
+      if (!plainMethod) {
+        for (let i = pos; i < sp1; i++) {
+          if (tokenChar[data[i]] === 0) throw new ParseError('method is not a token', 'start-line', i);
+        }
       }
       this.method = methodText(data, raw, pos, sp1);
-      const sp2 = raw.indexOf(' ', sp1 + 1);
+      // URI characters up to the first byte below 0x21: when that is an SP,
+      // it is the SP indexOf would find, and the URI is already checked.
+      let u = sp1 + 1;
+      while (u < lineEnd) {
+        const c = data[u];
+        if (c < 0x21 || c === 0x7f) break;
+        u++;
+      }
+      const plainUri = u > sp1 + 1 && u < lineEnd && data[u] === 0x20;
+      const sp2 = plainUri ? u : raw.indexOf(' ', sp1 + 1);
       if (sp2 === -1 || sp2 >= lineEnd) throw new ParseError('request line needs Method SP Request-URI SP SIP-Version', 'start-line', sp1 + 1);
       if (sp2 === sp1 + 1) throw new ParseError('empty Request-URI (extra SP in request line)', 'start-line', sp2);
-      for (let i = sp1 + 1; i < sp2; i++) {
-        const c = data[i];
-        if (c < 0x21 || c === 0x7f) throw new ParseError('control character or whitespace in Request-URI', 'start-line', i);
+      if (!plainUri) {
+        for (let i = sp1 + 1; i < sp2; i++) {
+          const c = data[i];
+          if (c < 0x21 || c === 0x7f) throw new ParseError('control character or whitespace in Request-URI', 'start-line', i);
+        }
       }
       this.ruriStart = sp1 + 1;
       this.ruriEnd = sp2;
@@ -597,9 +618,12 @@ export class SipMessage {
   /** Text of data[start, end): latin1 fast path, UTF-8 when high bytes are present, unfolded when folded. */
   private text(start: number, end: number, flags: number): string {
     let s = this.raw.slice(start, end);
-    // A short value's own bytes are checked sooner than the whole message (one native call) is.
-    if (this.ascii !== 1 && (end - start <= 64 || !this.headerAscii()) && highByteIn(this.data, start, end)) {
-      s = this.data.toString('utf8', start, end);
+    if (this.ascii !== 1) {
+      // The first short values are checked byte by byte (cheaper than the one
+      // native call over the whole message); once more than 128 bytes were
+      // read that way, the native check decides for every value after.
+      if (this.ascii === -1 && (end - start > 64 || (this.looped += end - start) > 128)) this.headerAscii();
+      if (this.ascii !== 1 && highByteIn(this.data, start, end)) s = this.data.toString('utf8', start, end);
     }
     return flags & FOLDED ? unfold(s) : s;
   }

@@ -60,6 +60,32 @@ const CASES: Array<[string, string, (o: RunOutcome) => void]> = [
     expect(o.vars['s']).toBe('u:bob@example.com:5070/2');
     expect(unset(o.vars['x'])).toBe(true);
   }],
+  ['specialised + chains, integer constants and NULL tests keep arithValue/compareValues semantics', `
+    $var(i) = 5; $var(s) = "a"; $var(n) = NULL;
+    $var(c1) = $var(i) + 1; $var(c2) = $var(s) + 1; $var(c3) = $var(n) + 1; $var(c4) = $var(i) - 7;
+    $var(c5) = $var(s) - 1; $var(c6) = 2147483647 + $var(i); $var(i2) = 2147483647; $var(c7) = $var(i2) + 1;
+    $var(c8) = $var(i) + "x" + "y"; $var(c9) = $var(s) + $var(i) + $var(n) + "/" + $rU;
+    $var(c10) = "p" + $var(i) + $var(n) + $var(s); $var(c11) = $var(n) + "z" + $var(i);
+    $var(c12) = $var(i) + $var(i) + "q";
+    if ($var(i) == 5) $var(d1) = 1; if ($var(i) != 5) $var(d2) = 1; if ($var(s) == 5) $var(d3) = 1; else $var(d3) = 2;
+    if ($var(s) > 1) $var(d4) = 1; if ($var(n) < 1) $var(d5) = 1; if ($var(n) > NULL) $var(d6) = 1; if ($var(i) > NULL) $var(d7) = 1;
+    if ($var(n) == NULL) $var(d8) = 1; if ($var(i) <= NULL) $var(d9) = 1;
+    if ($ua =~ "scanner") $var(r1) = 1; if ($ua =~ "scanner") $var(r2) = 1; if ($ua !~ "scanner") $var(r3) = 1;
+    if ($var(n) =~ "x") $var(r4) = 1; if ($var(n) !~ "x") $var(r5) = 1; if ($var(i) =~ "^5$") $var(r6) = 1;`,
+  (o) => {
+    expect(o.vars['c1']).toBe(6);
+    expect(o.vars['c2']).toBe('a1');
+    expect(o.vars['c4']).toBe(-2);
+    expect(unset(o.vars['c5'])).toBe(true);
+    expect(o.vars['c7']).toBe(-2147483648);
+    expect(o.vars['c8']).toBe('y'); // 5 + "x" is invalid (NULL), then NULL + "y" concatenates
+    expect(o.vars['c11']).toBe('z5');
+    expect(o.vars['c9']).toBe('a5/bob');
+    expect(o.vars['c10']).toBe('p5a');
+    expect(unset(o.vars['c12'])).toBe(true); // 10 + "q" is invalid
+    expect([o.vars['d1'], o.vars['d2'], o.vars['d3'], o.vars['d6'], o.vars['d7'], o.vars['d8'], o.vars['d9']]).toEqual([1, undefined, 2, undefined, 1, 1, 1]);
+    expect([o.vars['r1'], o.vars['r2'], o.vars['r3'], o.vars['r4'], o.vars['r5'], o.vars['r6']]).toEqual([1, 1, undefined, undefined, 1, 1]);
+  }],
   ['invalid operands log and give NULL', `
     $var(a) = "x"; $var(b) = 3 + $var(a); $var(c) = -$var(a); $var(d) = ~"y"; $var(e) = 7 / 0; $var(a) += 1;`,
   (o) => {

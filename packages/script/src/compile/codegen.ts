@@ -106,7 +106,28 @@ const H = {
     return ctx.retcode === 0 ? EXIT : RETURN;
   },
   NO_VALUES,
+  /** The string part of a value in a concatenation whose left side is already a string (see arithValue). */
+  str(v: ScriptValue): string {
+    return v === null ? '' : typeof v === 'string' ? v : String(v | 0);
+  },
+  /** regexTest with a one-entry memo of the last subject (same text, same answer: the regex has no g/y state). */
+  regexMemo(v: ScriptValue, m: RegexMemo, negate: boolean): number {
+    if (v === null) return negate ? 1 : 0;
+    const s = valueToString(v);
+    if (s !== m.text) {
+      m.matched = m.re.test(s);
+      m.text = s;
+    }
+    return m.matched !== negate ? 1 : 0;
+  },
 };
+
+/** One `=~` site's regex and the answer for the last text it saw. */
+class RegexMemo {
+  text: string | null = null;
+  matched = false;
+  constructor(readonly re: RegExp) {}
+}
 
 /** Loops and switches of the function being generated, innermost last (targets of `break`). */
 type Frame = string;
@@ -159,13 +180,56 @@ class Emitter {
       }
       case 'Binary': {
         if (isCondOp(e.op)) return `(${this.cond(e)} > 0 ? 1 : 0)`;
+        if (e.op === '+' && e.left.kind !== 'Number') return this.plusChain(e);
         const l = this.value(e.left);
         const r = this.value(e.right);
+        if (e.right.kind === 'Number' && e.op === '-') {
+          // integer left: arith()'s 32-bit result without the call; anything else takes the generic path
+          const t = this.temp();
+          return `(typeof (${t} = ${l}) === 'number' ? (${t} - ${r}) | 0 : H.arithValue(ctx, "-", ${t}, ${r}, ${this.konst(e.opLoc)}))`;
+        }
         return `H.arithValue(ctx, ${JSON.stringify(e.op)}, ${l}, ${r}, ${this.konst(e.opLoc)})`;
       }
       default:
         throw new Error(`codegen: ${e.kind} is not pure`);
     }
+  }
+
+  /**
+   * `a + b + c ...` (a left-leaning chain of `+`). When the leftmost value is a string, every
+   * step is a concatenation (arithValue's string case), so the chain becomes one JS string
+   * expression; an integer leftmost value plus an integer constant is 32-bit addition. Any
+   * other case runs the generic nested arithValue calls, operands evaluated in the same order.
+   */
+  private plusChain(e: BinaryExpr): string {
+    const operands: Expr[] = [];
+    const locs: SourceLoc[] = [];
+    let cur: Expr = e;
+    while (cur.kind === 'Binary' && cur.op === '+') {
+      operands.push(cur.right);
+      locs.push(cur.opLoc);
+      cur = cur.left;
+    }
+    operands.push(cur);
+    operands.reverse();
+    locs.reverse();
+    const head = operands[0];
+    // head first, then the rest left to right: the order the closure compiler reports diagnostics in
+    const v = head.kind === 'String' ? JSON.stringify(head.value) : this.value(head);
+    const rest = operands.slice(1).map((o) => (o.kind === 'String' ? JSON.stringify(o.value) : this.value(o)));
+    const strPart = (o: Expr, code: string): string => (o.kind === 'String' ? code : `H.str(${code})`);
+    const concat = (first: string): string => [first, ...rest.map((code, i) => strPart(operands[i + 1], code))].join(' + ');
+    if (head.kind === 'String') return `(${concat(v)})`;
+    const generic = (first: string): string => {
+      let acc = first;
+      for (let i = 0; i < rest.length; i++) acc = `H.arithValue(ctx, "+", ${acc}, ${rest[i]}, ${this.konst(locs[i])})`;
+      return acc;
+    };
+    const t = this.temp();
+    if (rest.length === 1 && operands[1].kind === 'Number') {
+      return `(typeof (${t} = ${v}) === 'number' ? (${t} + ${rest[0]}) | 0 : ${generic(t)})`;
+    }
+    return `(typeof (${t} = ${v}) === 'string' ? ${concat(t)} : ${generic(t)})`;
   }
 
   /** JS expression giving 1, 0 or -1 for `e` as a condition (mirrors Compiler.cond). */
@@ -200,6 +264,8 @@ class Emitter {
     if (e.right.kind === 'String') {
       const re = this.c.regexLiteral(e.right);
       if (re === null) return '(-1)';
+      // A regex without the stateful flags answers the same for the same text.
+      if (!re.global && !re.sticky) return `H.regexMemo(${l}, ${this.konst(new RegexMemo(re))}, ${negate})`;
       return `H.regexTest(${l}, ${this.konst(re)}, ${negate})`;
     }
     const r = this.value(e.right);
@@ -218,9 +284,19 @@ class Emitter {
     if (right.kind === 'String' && (op === '==' || op === '!=')) {
       return `H.eqString(${l}, ${JSON.stringify(right.value)}, ${op === '==' ? 1 : 0}, ${JSON.stringify(op)})`;
     }
-    if (right.kind === 'Number' || right.kind === 'String' || right.kind === 'Null') {
-      const c = right.kind === 'Null' ? 'null' : this.value(right);
-      return `H.compareValues(${JSON.stringify(op)}, ${l}, ${c}, "constant")`;
+    if (right.kind === 'Null') {
+      // compareValues against the NULL constant: `==` tests for NULL, every other operator for "set"
+      return op === '==' ? `(${l} === null ? 1 : 0)` : `(${l} === null ? 0 : 1)`;
+    }
+    if (right.kind === 'Number') {
+      // two integers compare as integers (compareNumbers); other left values take the generic path
+      const t = this.temp();
+      const js = op === '==' ? '===' : op === '!=' ? '!==' : op;
+      const c = this.value(right);
+      return `(typeof (${t} = ${l}) === 'number' ? (${t} ${js} ${c} ? 1 : 0) : H.compareValues(${JSON.stringify(op)}, ${t}, ${c}, "constant"))`;
+    }
+    if (right.kind === 'String') {
+      return `H.compareValues(${JSON.stringify(op)}, ${l}, ${this.value(right)}, "constant")`;
     }
     const kind = right.kind === 'Ip' ? 'constant' : 'variable';
     const r = this.value(right);

@@ -147,7 +147,7 @@ export class ScriptContext {
   /** Request-URI set by the script (null: the message's own). */
   newRuri: string | null = null;
   private ruriText: string | null = null;
-  // Two most recent URI texts of this message and their parts (RURI and From, typically).
+  // Two most recent URI texts and their parts (RURI and From, typically); kept across messages.
   private uriText0: string | null = null;
   private uriParts0: UriParts | null = null;
   private uriText1: string | null = null;
@@ -215,8 +215,7 @@ export class ScriptContext {
     this.dropped = false;
     this.newRuri = null;
     this.ruriText = null;
-    this.uriText0 = null;
-    this.uriText1 = null;
+    // uriText0/1 stay: the parts are a function of the text alone, so they hold for any message.
     this.dstUri = null;
     this.forceRport = false;
     this.addLocalRport = false;
@@ -255,7 +254,7 @@ export class ScriptContext {
     return this.ruriText;
   }
 
-  /** Parts of a URI text, remembered for the rest of this message. */
+  /** Parts of a URI text (the two latest remembered). */
   uriPartsOf(text: string): UriParts | null {
     if (text === this.uriText0) return this.uriParts0;
     if (text === this.uriText1) return this.uriParts1;
