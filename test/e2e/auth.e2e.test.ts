@@ -3,11 +3,10 @@
  * REGISTERs and checks the answers of a real sipp (its own MD5 digest implementation)
  * against a subscriber added with `tsips-cli user add`.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  ProcessGroup, TSIPS_CLI_BIN, configTemplate, crashLines, createDatabase, describeSipp, freePort, receivedStatusCodes,
-  runSipp, scenario, startTsips, tracedMessages, within, type SippResult, type TsipsServer,
+  ProcessGroup, expectCleanStop, registerWithAuth, TSIPS_CLI_BIN, configTemplate, createDatabase, describeSipp, freePort, receivedStatusCodes,
+  startTsips, tracedMessages, within, type SippResult, type TsipsServer,
 } from './harness';
 
 jest.setTimeout(60000);
@@ -29,27 +28,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    if (proxy?.running) {
-      const status = await proxy.stop();
-      expect({ status, crash: crashLines(proxy.stderr) }).toEqual({ status: { code: 0, signal: null }, crash: [] });
-    }
+    await expectCleanStop(proxy);
   } finally {
     await group?.dispose();
   }
 });
 
-async function registerWith(password: string, final: number): Promise<SippResult> {
-  let file = scenario('register_auth.xml');
-  if (final !== 200) {
-    const text = fs.readFileSync(file, 'utf8').replace('<recv response="200"></recv>', `<recv response="${final}"></recv>`);
-    file = path.join(group.subdir(`scenario-${final}`), 'register_auth.xml');
-    fs.writeFileSync(file, text);
-  }
-  return runSipp(group, {
-    name: `register-${password}`, scenario: file, remote: proxy.address,
-    localIp: UA_IP, localPort: await freePort(UA_IP), service: 'alice',
-    extraArgs: ['-au', 'alice', '-ap', password], timeoutS: 10,
-  });
+function registerWith(password: string, final: number): Promise<SippResult> {
+  return freePort(UA_IP).then((port) => registerWithAuth(group, proxy, 'alice', password, { ip: UA_IP, port }, final));
 }
 
 it('challenges a REGISTER and accepts sipp\'s digest answer (401, then 200 with the binding)', async () => {

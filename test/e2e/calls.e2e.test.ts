@@ -5,7 +5,7 @@
  * of that test's sipp UAS, so tests never see each other's bindings.
  */
 import {
-  ProcessGroup, benchScenario, crashLines, describeSipp, freePort, receivedStatusCodes, register,
+  ProcessGroup, expectSippOk, benchScenario, crashLines, freePort, receivedStatusCodes, register,
   scenario, startSipp, startTsips, tracedMessages, type SippResult, type TsipsServer,
 } from './harness';
 
@@ -34,10 +34,6 @@ afterAll(async () => {
   }
 });
 
-function expectOk(r: SippResult): void {
-  expect({ code: r.code, successful: r.successful, failed: r.failed, report: r.code === 0 ? '' : describeSipp(r) })
-    .toEqual({ code: 0, successful: 1, failed: 0, report: '' });
-}
 
 /** Registers `user` with a contact at a fresh UAS port on the callee address; returns that port. */
 async function registerCallee(user: string, transport: 'udp' | 'tcp' = 'udp'): Promise<number> {
@@ -45,7 +41,7 @@ async function registerCallee(user: string, transport: 'udp' | 'tcp' = 'udp'): P
   const contact = `sip:${user}@${CALLEE_IP}:${uasPort}${transport === 'tcp' ? ';transport=tcp' : ''}`;
   // the REGISTER comes from the UAS's own address and port, as a phone's would
   const r = await register(group, proxy, user, contact, { ip: CALLEE_IP, port: uasPort });
-  expectOk(r);
+  expectSippOk(r);
   return uasPort;
 }
 
@@ -74,8 +70,8 @@ describe('registrar', () => {
     const bobPort = await freePort(CALLEE_IP);
     const alice = await register(group, proxy, 'alice', `sip:alice@${CALLER_IP}:${alicePort}`, { ip: CALLER_IP, port: alicePort });
     const bob = await register(group, proxy, 'bob', `sip:bob@${CALLEE_IP}:${bobPort}`, { ip: CALLEE_IP, port: bobPort });
-    expectOk(alice);
-    expectOk(bob);
+    expectSippOk(alice);
+    expectSippOk(bob);
     const [aliceOk] = tracedMessages(alice.messages, 'received').filter((m) => m.startsWith('SIP/2.0 200'));
     const [bobOk] = tracedMessages(bob.messages, 'received').filter((m) => m.startsWith('SIP/2.0 200'));
     // each binding comes back in a Contact of the 200 OK with the granted expires
@@ -93,8 +89,8 @@ describe('calls through the proxy', () => {
     const { uas, uac } = await call({
       name: 'udp', user: 'bob-udp', uas: benchScenario('uas_call.xml'), uac: benchScenario('uac_call.xml'), uasPort,
     });
-    expectOk(uac);
-    expectOk(uas);
+    expectSippOk(uac);
+    expectSippOk(uas);
     // the proxy record-routes, so the in-dialog ACK and BYE come through it as well
     const invite = tracedMessages(uas.messages, 'received').find((m) => m.startsWith('INVITE '));
     expect(invite).toMatch(new RegExp(`^Record-Route:.*127\\.0\\.0\\.1:${proxy.port}`, 'mi'));
@@ -110,8 +106,8 @@ describe('calls through the proxy', () => {
       name: 'tcp', user: 'bob-tcp', uas: benchScenario('uas_call.xml'), uac: benchScenario('uac_call.xml'),
       uasPort, transport: 'tcp',
     });
-    expectOk(uac);
-    expectOk(uas);
+    expectSippOk(uac);
+    expectSippOk(uas);
     expect(uas.messages).toMatch(/TCP message received/);
     expect(uas.messages).not.toMatch(/UDP message received/);
     const invite = tracedMessages(uas.messages, 'received').find((m) => m.startsWith('INVITE '));
@@ -123,8 +119,8 @@ describe('calls through the proxy', () => {
     const { uas, uac } = await call({
       name: 'acklost', user: 'bob-acklost', uas: benchScenario('uas_call.xml'), uac: scenario('uac_ack_lost.xml'), uasPort,
     });
-    expectOk(uac);
-    expectOk(uas);
+    expectSippOk(uac);
+    expectSippOk(uas);
     // the callee retransmitted its 200 (at 0.5 s and 1.5 s) while the caller held back the ACK
     expect(uas.counts['2_200_Retrans']).toBeGreaterThanOrEqual(2);
     // and every copy reached the caller through the proxy
@@ -136,8 +132,8 @@ describe('calls through the proxy', () => {
     const { uas, uac } = await call({
       name: 'cancel', user: 'bob-cancel', uas: scenario('uas_ring_cancel.xml'), uac: scenario('uac_cancel.xml'), uasPort,
     });
-    expectOk(uac);
-    expectOk(uas);
+    expectSippOk(uac);
+    expectSippOk(uas);
     expect(receivedStatusCodes(uac.messages).filter((c) => c >= 180)).toEqual([180, 200, 487]);
     // the CANCEL reached the callee, and the callee's 487 was acknowledged hop by hop
     const atCallee = tracedMessages(uas.messages, 'received').map((m) => m.split(' ')[0]);
@@ -150,12 +146,12 @@ describe('calls through the proxy', () => {
     const { uas, uac } = await call({
       name: 'noanswer', user: 'bob-ringing', uas: scenario('uas_ring_cancel.xml'), uac: scenario('uac_no_answer.xml'), uasPort,
     });
-    expectOk(uac);
+    expectSippOk(uac);
     expect(receivedStatusCodes(uac.messages).filter((c) => c >= 180)).toEqual([180, 408]);
     // fr_inv_timeout is 3 s in this config: the 408 must not come much earlier
     expect(Date.now() - started).toBeGreaterThanOrEqual(2500);
     // the proxy cancelled the ringing branch (RFC 3261 16.8) and acknowledged the 487
-    expectOk(uas);
+    expectSippOk(uas);
   });
 
   it('answers 408 when B does not respond at all (fr_timeout), retransmitting the INVITE meanwhile', async () => {
@@ -163,7 +159,7 @@ describe('calls through the proxy', () => {
     const { uas, uac } = await call({
       name: 'silent', user: 'bob-silent', uas: scenario('uas_silent.xml'), uac: scenario('uac_no_response.xml'), uasPort,
     });
-    expectOk(uac);
+    expectSippOk(uac);
     expect(receivedStatusCodes(uac.messages)).toEqual([100, 408]);
     expect(uas.code).toBe(0);
     // timer A over UDP: copies at 0.5 s and 1.5 s before fr_timeout (2 s) ends the branch
@@ -175,7 +171,7 @@ describe('calls through the proxy', () => {
       name: 'unknown', scenario: scenario('uac_unknown_user.xml'), remote: proxy.address, localIp: CALLER_IP,
       localPort: await freePort(CALLER_IP), service: 'nobody-here', timeoutS: 10,
     }).done;
-    expectOk(uac);
+    expectSippOk(uac);
     expect(receivedStatusCodes(uac.messages).filter((c) => c >= 200)).toEqual([404]);
   });
 
@@ -189,7 +185,7 @@ describe('calls through the proxy', () => {
       name: 'hops-uac', scenario: scenario('uac_max_forwards_zero.xml'), remote: proxy.address, localIp: CALLER_IP,
       localPort: await freePort(CALLER_IP), service: 'bob-hops', timeoutS: 10,
     }).done;
-    expectOk(uac);
+    expectSippOk(uac);
     expect(receivedStatusCodes(uac.messages)).toEqual([483]);
     // the registered callee never saw the INVITE: its sipp times out with no call at all
     const uasResult = await uas.done;

@@ -598,3 +598,39 @@ export async function runSipvicious(group: ProcessGroup, tool: 'svmap' | 'svwar'
     received: datagrams.filter((d) => d.dir === 'received'),
   };
 }
+
+// ---------------------------------------------------------------------------------------
+// assertions and steps the end-to-end files share
+
+/** A sipp run that completed its one call: exit 0, one success, no failure (with the report when not). */
+export function expectSippOk(r: SippResult): void {
+  expect({ code: r.code, successful: r.successful, failed: r.failed, report: r.code === 0 ? '' : describeSipp(r) })
+    .toEqual({ code: 0, successful: 1, failed: 0, report: '' });
+}
+
+/** Stops a running server with SIGTERM and asserts a clean exit (code 0, no crash lines). */
+export async function expectCleanStop(server: TsipsServer | undefined): Promise<void> {
+  if (!server?.running) return;
+  const status = await server.stop();
+  expect({ status, crash: crashLines(server.stderr) }).toEqual({ status: { code: 0, signal: null }, crash: [] });
+}
+
+/**
+ * REGISTER with digest authentication (scenario register_auth.xml: 401, then credentials from
+ * -au/-ap) from ip:port, the binding being that address. `final` is the status the second
+ * REGISTER must get (200 unless a test expects a refusal).
+ */
+export async function registerWithAuth(group: ProcessGroup, server: TsipsServer, user: string, password: string,
+  from: { ip: string; port: number }, final = 200): Promise<SippResult> {
+  let file = scenario('register_auth.xml');
+  if (final !== 200) {
+    const text = fs.readFileSync(file, 'utf8').replace('<recv response="200"></recv>', `<recv response="${final}"></recv>`);
+    if (!text.includes(`<recv response="${final}"></recv>`)) throw new Error('register_auth.xml no longer ends with <recv response="200">');
+    file = path.join(group.subdir(`scenario-${final}`), 'register_auth.xml');
+    fs.writeFileSync(file, text);
+  }
+  return runSipp(group, {
+    name: `register-${user}-${from.ip}-${final}`, scenario: file, remote: server.address,
+    localIp: from.ip, localPort: from.port, service: user, extraArgs: ['-au', user, '-ap', password], timeoutS: 10,
+  });
+}

@@ -4,8 +4,8 @@
  * and port, and call the user: the new process finds the binding and the call completes.
  */
 import {
-  ProcessGroup, benchScenario, crashLines, describeSipp, freePort, register, startSipp, startTsips,
-  tracedMessages, type SippResult, type TsipsServer,
+  ProcessGroup, expectSippOk, benchScenario, crashLines, freePort, register, startSipp, startTsips,
+  tracedMessages, type TsipsServer,
 } from './harness';
 
 jest.setTimeout(60000);
@@ -25,16 +25,12 @@ afterAll(async () => {
   }
 });
 
-function expectOk(r: SippResult): void {
-  expect({ code: r.code, successful: r.successful, failed: r.failed, report: r.code === 0 ? '' : describeSipp(r) })
-    .toEqual({ code: 0, successful: 1, failed: 0, report: '' });
-}
 
 it('keeps a registration across a SIGTERM restart on the same database', async () => {
   const first = await startTsips(group);
   servers.push(first);
   const uasPort = await freePort('127.0.0.2');
-  expectOk(await register(group, first, 'carol', `sip:carol@127.0.0.2:${uasPort}`, { ip: '127.0.0.2', port: uasPort }));
+  expectSippOk(await register(group, first, 'carol', `sip:carol@127.0.0.2:${uasPort}`, { ip: '127.0.0.2', port: uasPort }));
 
   const stopped = await first.stop();
   expect({ status: stopped, crash: crashLines(first.stderr) }).toEqual({ status: { code: 0, signal: null }, crash: [] });
@@ -51,8 +47,8 @@ it('keeps a registration across a SIGTERM restart on the same database', async (
     localPort: await freePort('127.0.0.3'), service: 'carol', timeoutS: 15,
   }).done;
   const uasResult = await uas.done;
-  expectOk(uac);
-  expectOk(uasResult);
+  expectSippOk(uac);
+  expectSippOk(uasResult);
   const invite = tracedMessages(uasResult.messages, 'received').find((m) => m.startsWith('INVITE '));
   expect(invite).toMatch(new RegExp(`^INVITE sip:carol@127\\.0\\.0\\.2:${uasPort} SIP/2\\.0`));
 

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  ProcessGroup, addSubscriber, createDatabase, crashLines, defaultConfigTemplate, delay, describeSipp, freePort,
+  ProcessGroup, expectCleanStop, expectSippOk, registerWithAuth, addSubscriber, createDatabase, crashLines, defaultConfigTemplate, delay, freePort,
   receivedStatusCodes, runSipp, runSipvicious, scenario, startSipp, startTsips, svStatusCodes, benchScenario,
   type SippResult, type SvResult, type TsipsServer,
 } from './harness';
@@ -36,32 +36,21 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    if (proxy?.running) {
-      const status = await proxy.stop();
-      expect({ status, crash: crashLines(proxy.stderr) }).toEqual({ status: { code: 0, signal: null }, crash: [] });
-    }
+    await expectCleanStop(proxy);
   } finally {
     await group?.dispose();
   }
 });
 
-function expectOk(r: SippResult): void {
-  expect({ code: r.code, successful: r.successful, failed: r.failed, report: r.code === 0 ? '' : describeSipp(r) })
-    .toEqual({ code: 0, successful: 1, failed: 0, report: '' });
-}
 
-/** REGISTER with digest auth from ip:port, the contact being that address. */
-async function registerUser(server: TsipsServer, user: string, password: string, ip: string, port: number): Promise<SippResult> {
-  return runSipp(group, {
-    name: `register-${user}-${ip}`, scenario: scenario('register_auth.xml'), remote: server.address,
-    localIp: ip, localPort: port, service: user, extraArgs: ['-au', user, '-ap', password], timeoutS: 10,
-  });
+function registerUser(server: TsipsServer, user: string, password: string, ip: string, port: number): Promise<SippResult> {
+  return registerWithAuth(group, server, user, password, { ip, port });
 }
 
 /** alice (authenticated) calls bob, who registered from BOB_IP: a full call through the proxy. */
 async function aliceCallsBob(server: TsipsServer, label: string): Promise<{ uac: SippResult; uas: SippResult }> {
   const uasPort = await freePort(BOB_IP);
-  expectOk(await registerUser(server, 'bob', 'bob-pw', BOB_IP, uasPort));
+  expectSippOk(await registerUser(server, 'bob', 'bob-pw', BOB_IP, uasPort));
   const uas = startSipp(group, { name: `bob-${label}`, scenario: benchScenario('uas_call.xml'), localIp: BOB_IP, localPort: uasPort, timeoutS: 20 });
   await uas.ready();
   const uac = await startSipp(group, {
@@ -90,10 +79,10 @@ function credentialed(r: SvResult): number {
 
 describe('legitimate users', () => {
   it('register with digest auth and call each other through the default config', async () => {
-    expectOk(await registerUser(proxy, 'alice', 'alice-pw', ALICE_IP, await freePort(ALICE_IP)));
+    expectSippOk(await registerUser(proxy, 'alice', 'alice-pw', ALICE_IP, await freePort(ALICE_IP)));
     const { uac, uas } = await aliceCallsBob(proxy, 'baseline');
-    expectOk(uac);
-    expectOk(uas);
+    expectSippOk(uac);
+    expectSippOk(uas);
     expect(receivedStatusCodes(uac.messages).filter((c) => c >= 180)).toEqual([407, 180, 200, 200]);
   });
 });
@@ -170,9 +159,9 @@ describe('svcrack', () => {
         { ua: 'Zoiper rv2.10.8.4', timeoutS: 60 });
       // legitimate users on other addresses register and call while the attack runs
       await delay(1500);
-      expectOk(await registerUser(server, 'alice', 'alice-pw', ALICE_IP, await freePort(ALICE_IP)));
+      expectSippOk(await registerUser(server, 'alice', 'alice-pw', ALICE_IP, await freePort(ALICE_IP)));
       const during = await aliceCallsBob(server, 'during-svcrack');
-      expectOk(during.uac);
+      expectSippOk(during.uac);
       const r = await attack;
       const codes = svStatusCodes(r);
       expect(codes).not.toContain(200);
@@ -184,7 +173,7 @@ describe('svcrack', () => {
       expect(afterAuth.slice(0, 21).every((c) => c === 401)).toBe(true);
       expect(afterAuth.slice(21).every((c) => c === 401 || c === 403)).toBe(true);
       // carol herself, from her own address, still registers with her password
-      expectOk(await registerUser(server, 'carol', VICTIM_PASSWORD, '127.0.0.4', await freePort('127.0.0.4')));
+      expectSippOk(await registerUser(server, 'carol', VICTIM_PASSWORD, '127.0.0.4', await freePort('127.0.0.4')));
     } finally {
       const status = await server.stop();
       expect({ status, crash: crashLines(server.stderr) }).toEqual({ status: { code: 0, signal: null }, crash: [] });

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sharedDir } from '@tsips/test-support';
 import {
-  ProcessGroup, addSubscriber, benchScenario, configTemplate, createDatabase, crashLines, delay, describeSipp, freePort,
+  ProcessGroup, expectCleanStop, expectSippOk, registerWithAuth, addSubscriber, benchScenario, configTemplate, createDatabase, delay, freePort,
   receivedStatusCodes, runSipp, runSipvicious, scenario, startSipp, startTsips, svStatusCodes,
   type SippResult, type SvResult, type TsipsServer,
 } from './harness';
@@ -45,37 +45,20 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
-    if (proxy?.running) {
-      const status = await proxy.stop();
-      expect({ status, crash: crashLines(proxy.stderr) }).toEqual({ status: { code: 0, signal: null }, crash: [] });
-    }
+    await expectCleanStop(proxy);
   } finally {
     await group?.dispose();
   }
 });
 
-function expectOk(r: SippResult): void {
-  expect({ code: r.code, successful: r.successful, failed: r.failed, report: r.code === 0 ? '' : describeSipp(r) })
-    .toEqual({ code: 0, successful: 1, failed: 0, report: '' });
-}
 
-/** REGISTER with digest auth from ip:port; `final` is the status the second REGISTER must get. */
-async function registerUser(user: string, password: string, ip: string, port: number, final = 200): Promise<SippResult> {
-  let file = scenario('register_auth.xml');
-  if (final !== 200) {
-    const text = fs.readFileSync(file, 'utf8').replace('<recv response="200"></recv>', `<recv response="${final}"></recv>`);
-    file = path.join(group.subdir(`scenario-${final}`), 'register_auth.xml');
-    fs.writeFileSync(file, text);
-  }
-  return runSipp(group, {
-    name: `register-${user}-${ip}-${final}`, scenario: file, remote: proxy.address,
-    localIp: ip, localPort: port, service: user, extraArgs: ['-au', user, '-ap', password], timeoutS: 10,
-  });
+function registerUser(user: string, password: string, ip: string, port: number, final = 200): Promise<SippResult> {
+  return registerWithAuth(group, proxy, user, password, { ip, port }, final);
 }
 
 async function aliceCallsBob(label: string): Promise<SippResult> {
   const uasPort = await freePort(BOB_IP);
-  expectOk(await registerUser('bob', 'bob-pw', BOB_IP, uasPort));
+  expectSippOk(await registerUser('bob', 'bob-pw', BOB_IP, uasPort));
   const uas = startSipp(group, { name: `bob-${label}`, scenario: benchScenario('uas_call.xml'), localIp: BOB_IP, localPort: uasPort, timeoutS: 20 });
   await uas.ready();
   // in this config INVITEs are not authenticated (the talk's slide is about REGISTER)
@@ -83,7 +66,7 @@ async function aliceCallsBob(label: string): Promise<SippResult> {
     name: `alice-${label}`, scenario: benchScenario('uac_call.xml'), remote: proxy.address, localIp: ALICE_IP,
     localPort: await freePort(ALICE_IP), service: 'bob', timeoutS: 20,
   }).done;
-  expectOk(await uas.done);
+  expectSippOk(await uas.done);
   return uac;
 }
 
@@ -125,8 +108,8 @@ it('401 for the first 20 failures, 403 from the 21st for 60 s, a legitimate user
   const firstFailure = Date.now();
   const attack = guess(attacker, attackerPort, wrong(45));
   await delay(1500);
-  expectOk(await registerUser('alice', 'alice-pw', ALICE_IP, await freePort(ALICE_IP)));
-  expectOk(await aliceCallsBob('during'));
+  expectSippOk(await registerUser('alice', 'alice-pw', ALICE_IP, await freePort(ALICE_IP)));
+  expectSippOk(await aliceCallsBob('during'));
   // every guess was challenged first (guess() checks it); the verdicts: 401 for the first
   // 20 wrong passwords, then 403
   expect(await attack).toEqual([...Array(20).fill(401), ...Array(25).fill(403)]);
@@ -135,7 +118,7 @@ it('401 for the first 20 failures, 403 from the 21st for 60 s, a legitimate user
   // still inside the window: a wrong password from that address is refused outright
   expect(receivedStatusCodes((await registerUser('carol', 'nope', attacker, attackerPort, 403)).messages)).toEqual([401, 403]);
   // and alice, elsewhere, still registers
-  expectOk(await registerUser('alice', 'alice-pw', ALICE_IP, await freePort(ALICE_IP)));
+  expectSippOk(await registerUser('alice', 'alice-pw', ALICE_IP, await freePort(ALICE_IP)));
 
   // the window is 60 s from the first failure (cache_add keeps the original expiry)
   const wait = firstFailure + 62000 - Date.now();
