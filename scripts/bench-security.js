@@ -15,7 +15,8 @@
  * BYE/200 from an outside caller to a registered local user, relayed to a sipp UAS; no auth
  * on this path in any config, so it shows what the cheap checks cost on every message).
  * CPU = utime+stime of the tsips process over the messages it received (requests and
- * replies, retransmissions included), median of --turns turns.
+ * replies, retransmissions included), median of --turns turns, and the median of the
+ * per-turn ratios (two configs measured a minute apart drift less than the whole run).
  *
  * The limits: the shipped config allows 30 messages per 2 s per source (pike) and 20 requests
  * a second per source (rl_check). A load at a fixed rate from one sipp would be blocked, so in
@@ -33,8 +34,9 @@
  * Loopback only; every process it starts is killed on exit.
  *
  * Options: --reg-rate N (registrations/s, 300)  --call-rate N (calls/s, 300)  --duration S (8)
- *          --turns N (3)  --flood N (100000)  --flood-rate N (4000)  --only cpu|flood
+ *          --turns N (5)  --flood N (100000)  --flood-rate N (4000)  --only cpu|flood
  *          --configs security,auth-only,plain  --workloads register,call  --json FILE
+ *          --flood-config security|auth-only (part 2 against the config without pike & co: a control)
  * Env: TSIPS_BENCH_NODE_ARGS (node options for tsips, e.g. --cpu-prof), TSIPS_BENCH_KEEP.
  */
 'use strict';
@@ -63,7 +65,7 @@ const RAISED = 1000000;
 // ------------------------------------------------------------------------------ options
 
 function parseArgs(argv) {
-  const o = { regRate: 300, callRate: 300, duration: 8, turns: 3, flood: 100000, floodRate: 4000, only: null, json: null, configs: null, workloads: null };
+  const o = { regRate: 300, callRate: 300, duration: 8, turns: 5, flood: 100000, floodRate: 4000, only: null, json: null, configs: null, workloads: null, floodConfig: 'security' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -79,6 +81,7 @@ function parseArgs(argv) {
       case '--flood-rate': o.floodRate = posInt(a, next()); break;
       case '--only': o.only = next(); if (!['cpu', 'flood'].includes(o.only)) throw new Error('--only cpu|flood'); break;
       case '--json': o.json = next(); break;
+      case '--flood-config': o.floodConfig = next(); if (!['security', 'auth-only'].includes(o.floodConfig)) throw new Error('--flood-config security|auth-only'); break;
       case '--configs': o.configs = next().split(','); break;
       case '--workloads': o.workloads = next().split(','); break;
       case '-h': case '--help':
@@ -501,6 +504,27 @@ async function partCpu(o) {
     s.securityVsAuthOnlyMsg = pct(s.security.usPerMsg, s['auth-only'].usPerMsg);
     console.log(`  ${workload.padEnd(9)} pike+ratelimit+scanner+sipmsg_validate on top of auth-only: ${s.securityVsAuthOnlyMsg} per message`);
   }
+  // The machine's load drifts between turns more than the effect measured: the ratio of two
+  // configs within one turn (measured a minute apart) is steadier than the ratio of medians.
+  console.log('\n  paired per turn (same turn, same workload): median overhead per message [lowest .. highest]');
+  const pairs = [['security', 'plain'], ['auth-only', 'plain'], ['security', 'auth-only']];
+  for (const workload of o.workloads ?? WORKLOADS) {
+    const s = summary[workload];
+    s.paired = {};
+    for (const [a, b] of pairs) {
+      const ratios = [];
+      for (let t = 1; t <= o.turns; t++) {
+        const ra = results.find((r) => r.turn === t && r.workload === workload && r.config === a);
+        const rb = results.find((r) => r.turn === t && r.workload === workload && r.config === b);
+        if (ra && rb && rb.usPerMsg > 0) ratios.push(ra.usPerMsg / rb.usPerMsg - 1);
+      }
+      if (ratios.length === 0) continue;
+      const m = median(ratios);
+      const f = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`;
+      s.paired[`${a}/${b}`] = { median: m, min: Math.min(...ratios), max: Math.max(...ratios), n: ratios.length };
+      console.log(`  ${workload.padEnd(9)} ${`${a} vs ${b}`.padEnd(22)} ${f(m).padStart(5)}  [${f(Math.min(...ratios))} .. ${f(Math.max(...ratios))}]  (${ratios.length} turns)`);
+    }
+  }
   console.log('  goal (project issue): security pipeline at most +15% per message against the plain proxy');
   return { results, summary };
 }
@@ -578,8 +602,8 @@ function flood(port, n, rate, onTick) {
 
 async function partFlood(o) {
   console.log(`\npart 2: spread flood, ${o.flood} source addresses (127.1.0.1 ...) x 1 OPTIONS at ${o.floodRate}/s, ` +
-    'default config with its shipped limits');
-  const proxy = await startTsips('flood', (port, db) => defaultCfg(port, db, { raiseLimits: false }));
+    (o.floodConfig === 'security' ? 'default config with its shipped limits' : 'CONTROL: auth-only config (no pike, ratelimit, scanner)'));
+  const proxy = await startTsips('flood', o.floodConfig === 'security' ? (port, db) => defaultCfg(port, db, { raiseLimits: false }) : authOnlyCfg);
   const dir = fs.mkdtempSync(path.join(workDir, 'flood-'));
   try {
     const before = await (await sippRegister(dir, proxy.port, { auth: true, rate: 5, count: 5, tag: 'before' })).exited;
@@ -621,6 +645,10 @@ async function partFlood(o) {
     r.pikeBlockedIps = [...new Set(blockedIps)];
     r.rateLimited = limitedIps.length;
     r.rateLimitedIps = [...new Set(limitedIps)];
+    // a retransmitted authorized REGISTER (answer later than sipp's 500 ms timer) reuses its
+    // nonce: www_authorize says stale (-3) and the config counts it as a failed authentication
+    r.staleAuth = (proxy.rec.stderr.match(/failed auth \(-3\)/g) ?? []).length;
+    r.legitBlocked = (proxy.rec.stderr.match(new RegExp(`still blocked after|20 failed auth from ${UAC_IP.replace(/\./g, '\\.')}`, 'g')) ?? []).length;
     console.log(`  sent ${r.sent} in ${r.seconds.toFixed(1)} s, ${r.replies} replies (${Object.entries(r.codes).map(([k, v]) => `${v}x ${k}`).join(', ')}), ` +
       `${r.timeouts} unanswered, ${r.bindErrors} bind errors; reply latency p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms`);
     console.log(`  tsips CPU ${r.cpuUsPerRequest.toFixed(0)} us per flood request; RSS before ${r.rssBeforeMb.toFixed(1)} MB, ` +
@@ -628,6 +656,8 @@ async function partFlood(o) {
       `${r.pikeBlocks ? ` (${r.pikeBlockedIps.slice(0, 5).join(' ')})` : ''}, rate-limited ${r.rateLimited}${r.rateLimited ? ` (${r.rateLimitedIps.slice(0, 5).join(' ')})` : ''}`);
     console.log(`  legitimate REGISTER (digest) from ${UAC_IP}: before ${r.legitBefore}, during ${r.legitDuring}, after ${r.legitAfter}; ` +
       `tsips ${alive ? 'alive' : 'DIED'}`);
+    console.log(`  stale-nonce authentications (retransmitted authorized REGISTERs) counted as failures: ${r.staleAuth}; ` +
+      `refused by the failed-auth block: ${r.legitBlocked}`);
     await stopTsips(proxy);
     return r;
   } finally {
