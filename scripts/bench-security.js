@@ -659,9 +659,51 @@ async function partFlood(o) {
     console.log(`  stale-nonce authentications (retransmitted authorized REGISTERs) counted as failures: ${r.staleAuth}; ` +
       `refused by the failed-auth block: ${r.legitBlocked}`);
     await stopTsips(proxy);
+    const sc = structuresCost(o.flood);
+    r.structures = sc;
+    if (sc.error) console.log(`  structures: could not measure: ${sc.error}`);
+    else {
+      console.log(`  the same ${o.flood} addresses in the modules' classes: pike tree ${sc.pikeNodes} nodes ` +
+        `(${(sc.pikeBytes / sc.pikeNodes).toFixed(0)} B each, ${(sc.pikeBytes / 2 ** 20).toFixed(1)} MB; capped at ${sc.pikeMaxNodes} nodes, ` +
+        'leaves forgotten after remove_latency), ratelimit ' +
+        `${sc.pipes} pipes (${(sc.pipeBytes / sc.pipes).toFixed(0)} B each, name strings not counted, ${(sc.pipeBytes / 2 ** 20).toFixed(1)} MB; not capped, idle pipes go after expire_time)`);
+    }
     return r;
   } finally {
     killAll();
+  }
+}
+
+/**
+ * The memory pike's tree and ratelimit's pipes need for the flood's addresses, measured on the
+ * modules' own classes in a child node with --expose-gc (there is no MI transport yet to ask
+ * the running tsips how many nodes and pipes it holds).
+ */
+function structuresCost(n) {
+  const code = `
+    const dist = ${JSON.stringify(path.join(ROOT, 'packages', 'modules', 'dist'))};
+    const { IpTree, parseIpInto, DEFAULT_MAX_NODES } = require(dist + '/pike/ip-tree.js');
+    const { RatelimitEngine } = require(dist + '/ratelimit/engine.js');
+    const { LocalPipeStore } = require(dist + '/ratelimit/store.js');
+    const addr = ${floodAddress.toString()};
+    const mem = () => { global.gc(); global.gc(); const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers + m.external; };
+    const names = []; for (let i = 0; i < ${n}; i++) names.push(addr(i));
+    const m0 = mem();
+    const tree = new IpTree({ density: 30, timeoutMs: 4000 });
+    const b = new Uint8Array(16); const t = Date.now();
+    for (const a of names) tree.hit(b, parseIpInto(a, b), t);
+    const m1 = mem();
+    const store = new LocalPipeStore(1024);
+    const eng = new RatelimitEngine({ timerInterval: 1, limitPerInterval: true, expireTime: 60, defaultAlgorithm: 'TAILDROP', windowSize: 10, slotPeriod: 200 },
+      { store, now: () => Date.now(), cpuLoad: { read: () => 0 }, networkLoad: { read: () => 0 }, log: () => {} });
+    for (const a of names) eng.check(a, 20, 'TAILDROP');
+    const m2 = mem();
+    process.stdout.write(JSON.stringify({ pikeNodes: tree.count, pikeMaxNodes: DEFAULT_MAX_NODES, pikeBytes: m1 - m0, pipes: store.size, pipeBytes: m2 - m1 }));
+  `;
+  try {
+    return JSON.parse(execFileSync(process.execPath, ['--expose-gc', '-e', code], { encoding: 'utf8', timeout: 60000 }));
+  } catch (e) {
+    return { error: String(e.message).split('\n')[0] };
   }
 }
 
