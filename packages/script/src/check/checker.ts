@@ -10,6 +10,7 @@ import type { CoreParam, LoadModule, ModParam, RouteBlock, Script, SocketAddress
 import { type Diagnostic, type SourceFiles, type SourceLoc, suggest } from '../syntax/diagnostics';
 import { loadScript, type LoadOptions } from '../syntax/load';
 import { moduleNameFromPath, type ModuleRegistry } from '../exports/registry';
+import { BlacklistStore } from '../runtime/blacklists';
 import type { LocalAddress, ScriptTables } from '../runtime/context';
 import { Compiler, routeKey } from '../compile/compiler';
 import { CompiledScript, type ModparamSetting } from '../compile/compiled-script';
@@ -130,7 +131,10 @@ export function checkScript(script: Script, registry: ModuleRegistry, opts: Chec
   }
 
   // ---- everything inside routes: compile it
-  const tables: ScriptTables = { flagBits: new Map(), varSlots: new Map(), maxWhileLoops, localAddresses };
+  // ---- blacklists (dst_blacklist, lists declared by modules' modparams)
+  const blacklists = registry.module(registry.coreName)?.blacklists ?? new BlacklistStore();
+  for (const problem of blacklists.loadScript(coreParams, modparams)) report('error', problem, script.loc);
+  const tables: ScriptTables = { flagBits: new Map(), varSlots: new Map(), maxWhileLoops, localAddresses, blacklists };
   const compiler = new Compiler({
     registry,
     flagBits: tables.flagBits,
