@@ -644,7 +644,9 @@ export class TmEngine {
       return 1;
     }
     if (blocked !== null) {
-      tx.branchFailed(b, 473);
+      // An "empty branch" in OpenSIPS (nothing was sent): it never wins against a branch
+      // that got a reply (status 0, like a branch branch_route dropped).
+      tx.branchFailed(b, 0);
       return -5;
     }
     tx.branchFailed(b, 477);
