@@ -5,7 +5,11 @@
  * and nothing reaches that address: a UDP socket listening there counts every datagram.
  */
 import * as dgram from 'node:dgram';
-import { coreTesting, SipServer } from '@tsips/core';
+import * as fs from 'node:fs';
+import { CORE, coreTesting, SipServer, type Destination, type SipCoreApi } from '@tsips/core';
+import type { ModuleExports } from '@tsips/script';
+import { sharedDir } from '@tsips/test-support';
+import { drouting } from '../drouting';
 import { buildReply, parseMessage, type SipMessage } from '@tsips/sip';
 import { proto_udp } from '../proto_udp';
 import { sl } from '../sl';
@@ -227,5 +231,91 @@ describe('core blacklists on the send paths', () => {
     await uac.send(request('MESSAGE', ruri, uac.port), proxyPort);
     await new Promise((res) => setTimeout(res, 300));
     expect(sink.received).toBe(1);
+  });
+});
+
+/**
+ * A test-only module that wraps the core's send: anything not for 127.0.0.0/8 is recorded
+ * and dropped, so a blacklist that failed to refuse could never put a datagram on the wire.
+ */
+function guardModule(leaked: Destination[]): ModuleExports {
+  return {
+    name: 'sendguard',
+    init: (env) => {
+      const core = env.services.get(CORE) as SipCoreApi & { trySend?: SipCoreApi['trySend'] };
+      const send = core.send.bind(core);
+      const trySend = core.trySend?.bind(core);
+      core.send = (dest, data, from) => {
+        if (!dest.address.startsWith('127.')) {
+          leaked.push(dest);
+          return Promise.resolve();
+        }
+        return send(dest, data, from);
+      };
+      if (trySend !== undefined) {
+        core.trySend = (dest, data, from) => {
+          if (!dest.address.startsWith('127.')) {
+            leaked.push(dest);
+            return true;
+          }
+          return trySend(dest, data, from);
+        };
+      }
+    },
+  };
+}
+
+describe("the talk's blacklist snippets", () => {
+  it('blacklists-global.cfg + blacklists-route.cfg load; a call to a contact on the media server (192.168.2.100:5060) gets 473 and nothing is sent', async () => {
+    const global = fs.readFileSync(sharedDir('seed', 'snippets', 'blacklists-global.cfg'), 'utf8');
+    const route = fs.readFileSync(sharedDir('seed', 'snippets', 'blacklists-route.cfg'), 'utf8');
+    const script = `
+socket = udp:127.0.0.1:0
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "drouting.so"
+loadmodule "sendguard.so"
+${global}
+route {
+  if ($rm == "REGISTER") {
+    save("location");
+    exit;
+  }
+${route}
+  t_relay();
+}
+`;
+    const uac = await UdpPeer.open();
+    cleanups.push(() => uac.close());
+    const leaked: Destination[] = [];
+    const logs: string[] = [];
+    const server = await SipServer.start(writeScript(script), {
+      modules: [proto_udp, signaling, sl, createTm(), createUsrloc(), createRegistrar(), drouting, guardModule(leaked)],
+      logWriter: (line: string) => {
+        logs.push(line);
+      },
+      shutdownTimeoutMs: 200,
+    }).catch((e: { report?: string }) => {
+      throw new Error(e.report ?? String(e));
+    });
+    cleanups.push(() => server.stop());
+    const proxyPort = server.sockets[0]!.port;
+    await register(uac, proxyPort, 'frank', 'sip:frank@192.168.2.100:5060');
+    await uac.send(request('INVITE', 'sip:frank@127.0.0.1', uac.port), proxyPort);
+    const r = await finalReply(uac);
+    expect(r.status).toBe(473);
+    expect(leaked).toEqual([]);
+    // drouting's define_blacklist list exists (empty until drouting fills it): use_blacklist("gws") works.
+    expect(logs.join('')).not.toMatch(/blacklist 'gws' is not configured/);
+    expect(logs.join('')).toMatch(/blocked by blacklist 'media'/);
+    // Another port on that host is not in the list: the INVITE would go out (here: the guard keeps it).
+    await register(uac, proxyPort, 'gina', 'sip:gina@192.168.2.100:5070');
+    await uac.send(request('INVITE', 'sip:gina@127.0.0.1', uac.port), proxyPort);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(leaked.map((d) => `${d.address}:${d.port}`)).toContain('192.168.2.100:5070');
   });
 });
