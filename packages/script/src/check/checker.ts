@@ -132,7 +132,9 @@ export function checkScript(script: Script, registry: ModuleRegistry, opts: Chec
 
   // ---- everything inside routes: compile it
   // ---- blacklists (dst_blacklist, lists declared by modules' modparams)
-  const blacklists = registry.module(registry.coreName)?.blacklists ?? new BlacklistStore();
+  // Built apart and adopted by the core's store (which MI commands reach) only when the whole
+  // script checks: a reload that fails leaves the running lists alone.
+  const blacklists = new BlacklistStore();
   for (const problem of blacklists.loadScript(coreParams, modparams)) report('error', problem, script.loc);
   const tables: ScriptTables = { flagBits: new Map(), varSlots: new Map(), maxWhileLoops, localAddresses, blacklists };
   const compiler = new Compiler({
@@ -151,6 +153,11 @@ export function checkScript(script: Script, registry: ModuleRegistry, opts: Chec
 
   diagnostics.sort((a, b) => (a.loc.file === b.loc.file ? a.loc.offset - b.loc.offset : 0));
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, compiled: null };
+  const shared = registry.module(registry.coreName)?.blacklists;
+  if (shared !== undefined) {
+    shared.adopt(blacklists);
+    tables.blacklists = shared;
+  }
   return {
     diagnostics,
     compiled: new CompiledScript(registry, loadedNames, modparams, coreParams, tables, compiler.routes),

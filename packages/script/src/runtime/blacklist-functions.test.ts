@@ -117,3 +117,20 @@ describe('blacklist core functions (testkit)', () => {
     ]);
   });
 });
+
+describe('blacklists across loads', () => {
+  it('a script that fails to check leaves the lists of the running one (MI sees the running lists)', () => {
+    const registry = createModuleRegistry([slModule]);
+    const ok = checkText(`dst_blacklist = first:{ (udp, 10.0.0.1) }\nroute { exit; }\n`, registry, 'a.cfg');
+    expect(ok.ok).toBe(true);
+    const bad = checkText(`dst_blacklist = second:{ (udp, 10.0.0.1) }\nroute { nosuchfunction(); }\n`, registry, 'b.cfg');
+    expect(bad.ok).toBe(false);
+    const list = registry.module('core')!.mi!.find((m) => m.name === 'blacklists:list')!;
+    expect((list.handler({}) as { Lists: Array<{ name: string }> }).Lists.map((l) => l.name)).toEqual(['first']);
+    const next = ScriptTestKit.fromText(`dst_blacklist = third:{ (udp, 10.0.0.1) }\nroute { $var(t) = check_blacklist_rule("third", "10.0.0.1", 0, "udp"); }\n`, registry);
+    return next.run(MSG).then((r) => {
+      expect(r.vars).toMatchObject({ t: 1 });
+      expect((list.handler({}) as { Lists: Array<{ name: string }> }).Lists.map((l) => l.name)).toEqual(['third']);
+    });
+  });
+});

@@ -466,6 +466,19 @@ export class BlacklistStore {
     return { name: head.name, owner: head.owner, flags, Rules: head.rules.map((r) => ruleView(r, head.expire, now)) };
   }
 
+  /** Takes over every list of `other` (a script that checked): the lists this store had go away. */
+  adopt(other: BlacklistStore): void {
+    if (other === this) return;
+    this.heads.length = 0;
+    this.byName.clear();
+    for (const h of other.heads) {
+      this.heads.push(h);
+      this.byName.set(h.name, h);
+    }
+    this.defaultMask = other.defaultMask;
+    this.allMask = other.allMask;
+  }
+
   /**
    * (Re)builds the script's lists from `dst_blacklist` core parameters and the lists modules
    * declare in their modparams (drouting define_blacklist, dispatcher ds_define_blacklist,
