@@ -298,19 +298,18 @@ function sameRule(a: BlacklistRule, b: BlacklistRule): boolean {
 
 const scratch = new Uint8Array(16);
 
-/** One rule against a destination (ip bytes in `ip`, `len` 4 or 16) and the request text. */
+/** Port, proto and masked IP of a rule against a destination (ip bytes in `ip`, `len` 4 or 16). */
+function fieldsMatch(r: BlacklistRule, proto: string, ip: Uint8Array, len: number, port: number): boolean {
+  if (!((r.port === 0 || r.port === port) && (r.proto === null || r.proto === proto) && r.family === (len === 4 ? 4 : 6))) return false;
+  const net = r.net;
+  const mask = r.mask;
+  for (let i = 0; i < len; i++) if ((ip[i]! & mask[i]!) !== net[i]) return false;
+  return true;
+}
+
+/** One rule against a destination and the request text (OpenSIPS match_bl_rule). */
 function matchRule(r: BlacklistRule, proto: string, ip: Uint8Array, len: number, port: number, text: string | null): boolean {
-  let m = (r.port === 0 || r.port === port) && (r.proto === null || r.proto === proto) && r.family === (len === 4 ? 4 : 6);
-  if (m) {
-    const net = r.net;
-    const mask = r.mask;
-    for (let i = 0; i < len; i++) {
-      if ((ip[i]! & mask[i]!) !== net[i]) {
-        m = false;
-        break;
-      }
-    }
-  }
+  let m = fieldsMatch(r, proto, ip, len, port);
   if (m && r.re !== null) m = text !== null && r.re.test(text);
   return r.negated ? !m : m;
 }
@@ -445,11 +444,16 @@ export class BlacklistStore {
       const rules = h.rules;
       for (let k = 0; k < rules.length; k++) {
         const r = rules[k]!;
-        if (r.re !== null && !converted) {
-          converted = true;
-          text = data === null ? null : typeof data === 'string' ? data : data.toString('latin1');
+        let m = fieldsMatch(r, proto, scratch, len, port);
+        // The request becomes text only when a pattern has to be tried.
+        if (m && r.re !== null) {
+          if (!converted) {
+            converted = true;
+            text = data === null ? null : typeof data === 'string' ? data : data.toString('latin1');
+          }
+          m = text !== null && r.re.test(text);
         }
-        if (matchRule(r, proto, scratch, len, port, text)) return h;
+        if (r.negated ? !m : m) return h;
       }
     }
     return null;
