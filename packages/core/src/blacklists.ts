@@ -3,10 +3,9 @@
  * lives in @tsips/script (the script's core functions fill and switch it), this is the one
  * question the core's stateless forward and tm's branches ask before sending.
  */
-import type { ScriptContext } from '@tsips/script';
+import { serviceKey, type BlacklistStore, type ScriptContext } from '@tsips/script';
 import type { Destination } from './api';
 
-export { BlacklistStore, type BlacklistHead, type BlacklistRule, makeRule, parseRuleText, parseNet } from '@tsips/script';
 
 /**
  * The name of the list (in use for this message) that refuses sending `data` to `dest`, or
@@ -20,3 +19,14 @@ export function blacklistRefusal(ctx: ScriptContext, dest: Destination, data: Bu
   const h = store.check(mask, dest.proto, dest.address, dest.port, data);
   return h === null ? null : h.name;
 }
+
+/**
+ * How modules reach the blacklists outside a script run (drouting filling its
+ * define_blacklist lists at init or reload): the store of the running script, which a
+ * script reload replaces.
+ */
+export interface BlacklistsService {
+  current(): BlacklistStore | undefined;
+}
+
+export const BLACKLISTS = serviceKey<BlacklistsService>('blacklists');

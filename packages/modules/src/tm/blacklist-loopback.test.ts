@@ -6,8 +6,8 @@
  */
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
-import { CORE, coreTesting, SipServer, type Destination, type SipCoreApi } from '@tsips/core';
-import type { ModuleExports } from '@tsips/script';
+import { BLACKLISTS, CORE, coreTesting, SipServer, type Destination, type SipCoreApi } from '@tsips/core';
+import { makeRule, type ModuleExports } from '@tsips/script';
 import { sharedDir } from '@tsips/test-support';
 import { drouting } from '../drouting';
 import { buildReply, parseMessage, type SipMessage } from '@tsips/sip';
@@ -317,5 +317,48 @@ ${route}
     await uac.send(request('INVITE', 'sip:gina@127.0.0.1', uac.port), proxyPort);
     await new Promise((res) => setTimeout(res, 300));
     expect(leaked.map((d) => `${d.address}:${d.port}`)).toContain('192.168.2.100:5070');
+  });
+});
+
+describe('lists filled by a module (the BLACKLISTS service)', () => {
+  it("a module fills drouting's define_blacklist list at init; use_blacklist of it refuses the gateway", async () => {
+    const filler: ModuleExports = {
+      name: 'gwfiller',
+      init: (env) => {
+        const store = env.services.get(BLACKLISTS).current()!;
+        const rule = makeRule({ proto: 'udp', net: `${BLOCKED_IP}/32` });
+        if (typeof rule === 'string') throw new Error(rule);
+        const problem = store.replace(store.get('gws')!, [rule]);
+        if (problem !== undefined) throw new Error(problem);
+      },
+    };
+    const script = `
+socket = udp:127.0.0.1:0
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "drouting.so"
+loadmodule "gwfiller.so"
+modparam("drouting", "define_blacklist", 'gws= 1,2')
+route {
+  use_blacklist("gws");
+  t_relay();
+}
+`;
+    const uac = await UdpPeer.open();
+    const sink = await Sink.open(BLOCKED_IP);
+    cleanups.push(() => uac.close(), () => sink.close());
+    const server = await SipServer.start(writeScript(script), {
+      modules: [proto_udp, signaling, sl, createTm(), drouting, filler],
+      logWriter: () => undefined,
+      shutdownTimeoutMs: 200,
+    }).catch((e: { report?: string }) => {
+      throw new Error(e.report ?? String(e));
+    });
+    cleanups.push(() => server.stop());
+    await uac.send(request('INVITE', `sip:gw@${BLOCKED_IP}:${sink.port}`, uac.port), server.sockets[0]!.port);
+    expect((await finalReply(uac)).status).toBe(473);
+    expect(sink.received).toBe(0);
   });
 });
