@@ -7,6 +7,7 @@ export { Logger, RateLimitedLog } from './logger';
 export { Stats } from './stats';
 export { Resolver, ResolveError, type DnsBackend } from './resolver';
 export { readCoreConfig, ConfigError, type CoreConfig, type SocketSpec } from './config';
+export { blacklistRefusal, BLACKLISTS, type BlacklistsService } from './blacklists';
 export { statelessBranch, isLoop, spliceVia, viaAnnotation } from './via';
 export type { CoreReceiveInfo, StreamConnectionRef, Transport, MessageHandler } from './transport/types';
 export * from './db';

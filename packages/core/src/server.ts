@@ -20,6 +20,7 @@ import {
   type ModuleEnv,
 } from '@tsips/script';
 import { CORE, type LocalSocket } from './api';
+import { BLACKLISTS } from './blacklists';
 import { EVENTS } from './events';
 import { ConfigError, readCoreConfig, type CoreConfig, type SocketSpec } from './config';
 import { Logger, type LogWriter } from './logger';
@@ -160,6 +161,7 @@ export class SipServer {
     compiled.applyModparams();
     this.services.provide(CORE, core);
     this.services.provide(EVENTS, core.events);
+    this.services.provide(BLACKLISTS, { current: () => this.compiled.tables.blacklists });
     core.runtime = new ScriptRuntime(compiled, core.sinks, loaded.timers);
     for (const m of initOrder(compiled)) {
       if (m.init !== undefined) {

@@ -26,6 +26,7 @@ import { Resolver, ResolveError } from './resolver';
 import { Stats } from './stats';
 import { EventSubscriptions } from './events';
 import type { CoreReceiveInfo, Transport } from './transport/types';
+import { blacklistRefusal } from './blacklists';
 import { hash32, hex8, isLoop, spliceVia, statelessBranch, viaAnnotation } from './via';
 
 export const L_ALERT = -3;
@@ -752,13 +753,21 @@ export class SipCore implements SipCoreApi {
   }
 
   /** Sends to dests[i], falling over to the next one when sending fails (connection refused...). */
-  private forwardTo(ctx: ScriptContext, msg: SipMessage, dests: readonly Destination[], i: number): number | Promise<number> {
+  private forwardTo(ctx: ScriptContext, msg: SipMessage, dests: readonly Destination[], i: number, blocked: string | null = null): number | Promise<number> {
     for (; i < dests.length; i++) {
       const dest = dests[i]!;
       const sock = this.socketFor(dest);
       if (sock === null) continue;
       const via = this.viaFor(sock, statelessBranch(msg), { rport: ctx.addLocalRport });
       const data = this.requestBytes(msg, ctx.rcv, via, { forceRport: ctx.forceRport });
+      // OpenSIPS forward_request: a destination a blacklist in use refuses is skipped (E_IP_BLOCKED).
+      if (ctx.blacklistMask !== 0) {
+        const bl = blacklistRefusal(ctx, dest, data);
+        if (bl !== null) {
+          blocked = bl;
+          continue;
+        }
+      }
       const r = this.sendRaw(dest, data, sock);
       if (r === true) {
         this.stats.add('core:fwd_requests');
@@ -772,9 +781,14 @@ export class SipCore implements SipCoreApi {
         },
         (e) => {
           ctx.log(L_WARN, `forward() to ${dest.proto}:${dest.address}:${dest.port} failed: ${errorText(e)}`);
-          return this.forwardTo(ctx, msg, dests, next);
+          return this.forwardTo(ctx, msg, dests, next, blocked);
         },
       );
+    }
+    if (blocked !== null) {
+      this.stats.add('core:drop_requests');
+      ctx.logError(`forward(): destination filtered by blacklist '${blocked}' (nothing sent)`);
+      return -1;
     }
     ctx.logError(`forward(): no usable destination (no socket for ${dests.map((d) => d.proto).join('/') || 'any transport'})`);
     return -1;

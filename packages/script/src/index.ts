@@ -13,6 +13,7 @@ export { AvpStore } from './runtime/avp-store';
 export { cacheDbProviders, createCoreModule, createModuleRegistry, CORE_MODULE, type CoreModuleOptions } from './runtime/core-module';
 export * from './cachedb/engine';
 export { parseLogLevel } from './runtime/core-functions';
+export * from './runtime/blacklists';
 export { compilePosixRegex } from './compile/posix-regex';
 export { CompiledScript, type ModparamSetting, type RunResult } from './compile/compiled-script';
 export { checkScript, checkFile, type CheckOptions, type CheckResult } from './check/checker';

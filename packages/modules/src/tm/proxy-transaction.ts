@@ -63,6 +63,7 @@ export class Branch {
 
 const REASONS: Record<number, string> = {
   408: 'Request Timeout',
+  473: 'Filtered destination (473/TM)',
   477: 'Send failed (477/TM)',
   478: 'Unresolvable destination (478/TM)',
   487: 'Request Terminated',

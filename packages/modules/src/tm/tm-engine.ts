@@ -9,7 +9,7 @@
  * via1_matching / ruri_matching say so). Replies are matched by our own branch and the
  * CSeq method (a CANCEL shares its INVITE's branch, so CANCELs have tables of their own).
  */
-import type { Destination, LocalSocket, Proto, SipCoreApi } from '@tsips/core';
+import { blacklistRefusal, type Destination, type LocalSocket, type Proto, type SipCoreApi } from '@tsips/core';
 import type { ReceiveInfo, RouteBlock, ScriptContext } from '@tsips/script';
 import { buildReply, newTag, parseMessage, SipMessage, type ReplyOptions } from '@tsips/sip';
 import type { TmRelayOptions, TmTransactionInfo } from './api';
@@ -512,6 +512,11 @@ export class TmEngine {
     if (opts.allowNoCancel === true && tx.isInvite) tx.noCancelOn2xx = wantsNoCancel(msg);
     const rc = await this.forwardBranches(ctx, tx, msg, opts);
     if (rc < 0 && created && !opts.noAuto477 && !tx.server.finalSent) {
+      if (rc === -5) {
+        // OpenSIPS kill_transaction: the error reply is sent and t_relay returns 0 (the script stops).
+        tx.sendLocal(473, 'Filtered destination (473/TM)');
+        return 0;
+      }
       const status = rc === -4 ? 478 : rc === -3 ? 500 : 477;
       tx.sendLocal(status, status === 478 ? 'Unresolvable destination (478/TM)' : status === 500 ? 'No destination (500/TM)' : 'Send failed (477/TM)');
     }
@@ -555,7 +560,7 @@ export class TmEngine {
     let worst = -3;
     for (const r of results) {
       if (r > 0) sent++;
-      else if (r === -6 || (r === -4 && worst !== -6)) worst = r;
+      else if (r === -6 || ((r === -4 || r === -5) && worst !== -6)) worst = r;
     }
     if (sent === 0) {
       // Nothing went out: forget the round's branches so selection ignores them.
@@ -593,6 +598,7 @@ export class TmEngine {
       return -4;
     }
     const tries = opts.noDnsFailover ? 1 : dests.length;
+    let blocked: string | null = null;
     for (let i = 0; i < tries; i++) {
       const dest = dests[i];
       const sock: LocalSocket | null = this.core.socketFor(dest, b.socket);
@@ -603,6 +609,16 @@ export class TmEngine {
       const branchId = `${this.branchPrefix}${(++this.branchSeq).toString(36)}`;
       const via = this.core.viaFor(sock, branchId, { rport: ctx.addLocalRport });
       const out = branchRequest(data, tx.method, b.uri, via, b.routes);
+      // OpenSIPS t_forward_nonack: a destination a blacklist in use refuses is not sent to;
+      // the next DNS destination is tried, else the branch fails with E_IP_BLOCKED.
+      if (ctx.blacklistMask !== 0) {
+        const bl = blacklistRefusal(ctx, dest, out);
+        if (bl !== null) {
+          this.log(3, `tm: ${dest.proto}:${dest.address}:${dest.port} blocked by blacklist '${bl}'`);
+          blocked = bl;
+          continue;
+        }
+      }
       const ct: ClientTransaction = tx.isInvite
         ? new ClientInviteTransaction(this.env, tx, branchId, tx.method, out, dest, sock, tx.frTimeout)
         : new ClientNonInviteTransaction(this.env, tx, branchId, tx.method, out, dest, sock, tx.frTimeout);
@@ -627,6 +643,12 @@ export class TmEngine {
       ct.start();
       return 1;
     }
+    if (blocked !== null) {
+      // An "empty branch" in OpenSIPS (nothing was sent): it never wins against a branch
+      // that got a reply (status 0, like a branch branch_route dropped).
+      tx.branchFailed(b, 0);
+      return -5;
+    }
     tx.branchFailed(b, 477);
     return -6;
   }
@@ -642,7 +664,10 @@ export class TmEngine {
       c.flags = ctx.flags;
       c.dstUri = b.dstUri;
       c.branchFlags[0] = b.flags;
+      // The branch route shares the request's processing context in OpenSIPS: same lists in use.
+      c.blacklistMask = ctx.blacklistMask;
     });
+    ctx.blacklistMask = bctx.blacklistMask;
     if (bctx.dropped || bctx.end === 'drop') return null;
     b.uri = bctx.ruri();
     b.dstUri = bctx.dstUri;

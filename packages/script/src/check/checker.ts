@@ -10,6 +10,7 @@ import type { CoreParam, LoadModule, ModParam, RouteBlock, Script, SocketAddress
 import { type Diagnostic, type SourceFiles, type SourceLoc, suggest } from '../syntax/diagnostics';
 import { loadScript, type LoadOptions } from '../syntax/load';
 import { moduleNameFromPath, type ModuleRegistry } from '../exports/registry';
+import { BlacklistStore } from '../runtime/blacklists';
 import type { LocalAddress, ScriptTables } from '../runtime/context';
 import { Compiler, routeKey } from '../compile/compiler';
 import { CompiledScript, type ModparamSetting } from '../compile/compiled-script';
@@ -130,7 +131,12 @@ export function checkScript(script: Script, registry: ModuleRegistry, opts: Chec
   }
 
   // ---- everything inside routes: compile it
-  const tables: ScriptTables = { flagBits: new Map(), varSlots: new Map(), maxWhileLoops, localAddresses };
+  // ---- blacklists (dst_blacklist, lists declared by modules' modparams)
+  // Built apart and adopted by the core's store (which MI commands reach) only when the whole
+  // script checks: a reload that fails leaves the running lists alone.
+  const blacklists = new BlacklistStore();
+  for (const problem of blacklists.loadScript(coreParams, modparams)) report('error', problem, script.loc);
+  const tables: ScriptTables = { flagBits: new Map(), varSlots: new Map(), maxWhileLoops, localAddresses, blacklists };
   const compiler = new Compiler({
     registry,
     flagBits: tables.flagBits,
@@ -147,6 +153,11 @@ export function checkScript(script: Script, registry: ModuleRegistry, opts: Chec
 
   diagnostics.sort((a, b) => (a.loc.file === b.loc.file ? a.loc.offset - b.loc.offset : 0));
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics, compiled: null };
+  const shared = registry.module(registry.coreName)?.blacklists;
+  if (shared !== undefined) {
+    shared.adopt(blacklists);
+    tables.blacklists = shared;
+  }
   return {
     diagnostics,
     compiled: new CompiledScript(registry, loadedNames, modparams, coreParams, tables, compiler.routes),

@@ -9,6 +9,7 @@ import type { ScriptValue } from '../values';
 import type { ScriptContext } from '../runtime/context';
 import type { TransformDef } from '../pv/transformations/types';
 import type { CacheDbProvider } from '../cachedb/engine';
+import type { BlacklistStore } from '../runtime/blacklists';
 
 /** Route block types, named as in OpenSIPS (route.h). */
 export type RouteTypeName =
@@ -249,6 +250,8 @@ export interface ModuleExports {
    * MI commands reach it by its scheme. Its connections exist once the module is initialised.
    */
   cachedb?: CacheDbProvider;
+  /** The core's blacklists (only the core table has them; modules reach them through ScriptTables/services). */
+  blacklists?: BlacklistStore;
   /** Called once when the server starts, after modparams are applied; `env.services` holds the core's services. */
   init?: (env: ModuleEnv) => void | Promise<void>;
   childInit?: (worker: number) => void | Promise<void>;

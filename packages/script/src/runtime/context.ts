@@ -1,6 +1,7 @@
 import type { ScriptValue } from '../values';
 import type { RouteTypeName } from '../exports/types';
 import { AvpStore } from './avp-store';
+import type { BlacklistStore } from './blacklists';
 import type { ReceiveInfo, RuntimeMessage } from './message';
 import { type UriParts, uriParts } from './uri-parts';
 
@@ -73,6 +74,8 @@ export interface ScriptTables {
   maxWhileLoops: number;
   /** Local addresses (socket=/listen= hosts and alias=), for is_myself(). */
   localAddresses?: LocalAddress[];
+  /** The core blacklists (dst_blacklist and module lists); absent in bare test tables. */
+  blacklists?: BlacklistStore;
   /** Runs a named route with its arguments ($param), used by modules (t_on_failure...). */
   routeRunner?: (ctx: ScriptContext, name: string, args: ScriptValue[]) => number | Promise<number>;
 }
@@ -173,6 +176,8 @@ export class ScriptContext {
   replyHeaders: string[] = [];
   /** Per-message scratch space for modules (e.g. sl's "already replied"). */
   readonly moduleState = new Map<string, unknown>();
+  /** Blacklists in use for this message (a bit per list: use_blacklist/unuse_blacklist); starts with the `default` lists. */
+  blacklistMask = 0;
 
   constructor(opts: {
     msg: RuntimeMessage | null;
@@ -189,6 +194,7 @@ export class ScriptContext {
     this.clock = opts.clock ?? systemClock;
     this.tables = opts.tables;
     for (let i = 0; i < this.tables.varSlots.size; i++) this.vars.push(null);
+    this.blacklistMask = this.tables.blacklists?.defaultMask ?? 0;
   }
 
   /** Prepares the context for the next message (variables, AVPs, flags cleared). */
@@ -219,6 +225,7 @@ export class ScriptContext {
     this.dstUri = null;
     this.forceRport = false;
     this.addLocalRport = false;
+    this.blacklistMask = this.tables.blacklists?.defaultMask ?? 0;
     if (this.branches.length > 0) this.branches = [];
     if (this.replyHeaders.length > 0) this.replyHeaders = [];
     const err = this.err;
@@ -237,6 +244,7 @@ export class ScriptContext {
     const c = new ScriptContext({ msg: this.msg, rcv: this.rcv, routeType: this.routeType, sinks: this.sinks, clock: this.clock, tables: this.tables });
     c.file = this.file;
     c.line = this.line;
+    c.blacklistMask = this.blacklistMask;
     return c;
   }
 

@@ -10,7 +10,6 @@ import {
   type ParamSpec,
   type PvRef,
 } from '../exports/types';
-import { declaredFunction } from '../exports/not-implemented';
 import { type LocalAddress, LOG_LEVELS, type ScriptContext } from './context';
 import { parseIp } from '../pv/transformations/ip';
 import { buildUri, uriParts } from './uri-parts';
@@ -381,7 +380,6 @@ export function coreFunctions(rand: RandState): FunctionExport[] {
       impl: (ctx: ScriptContext) => (ctx.dstUri !== null ? 1 : -1),
     },
   ];
-  const s = (name: string): ParamSpec => ({ name, kind: 'string' });
   fns.push(
     {
       name: 'force_rport',
@@ -413,11 +411,6 @@ export function coreFunctions(rand: RandState): FunctionExport[] {
       impl: (ctx: ScriptContext, host: string, port: number | null) => (isMyself(ctx.tables.localAddresses ?? [], host, port ?? 0) ? 1 : -1),
       doc: 'true when host[:port] is one of the proxy\'s sockets or aliases',
     },
-  );
-  const blReason = 'blacklists (dst_blacklist, use_blacklist) arrive with the SIP core';
-  fns.push(
-    declaredFunction('use_blacklist', [s('list')], ALL_ROUTES, blReason),
-    declaredFunction('unuse_blacklist', [s('list')], ALL_ROUTES, blReason),
   );
   return fns;
 }

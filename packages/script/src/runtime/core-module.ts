@@ -4,6 +4,8 @@ import type { CacheDbProvider, CacheDbProviders } from '../cachedb/engine';
 import { cacheFunctions, cacheMi } from '../cachedb/core-cache';
 import { coreFunctions, type RandState } from './core-functions';
 import { corePvars } from './core-pvars';
+import { BlacklistStore } from './blacklists';
+import { blacklistFunctions, blacklistMi } from './blacklist-functions';
 
 export const CORE_MODULE = 'core';
 
@@ -19,11 +21,14 @@ export function createCoreModule(opts: CoreModuleOptions = {}): ModuleExports {
   const initial = opts.initialProbability ?? 10;
   const rand: RandState = { probability: initial, initial, random: opts.random ?? Math.random };
   const cachedb = opts.cachedb ?? new Map<string, CacheDbProvider>();
+  // Filled from the script's dst_blacklist at check time; modules add their lists to it.
+  const blacklists = new BlacklistStore();
   return {
     name: CORE_MODULE,
-    functions: [...coreFunctions(rand), ...cacheFunctions(cachedb)],
+    functions: [...coreFunctions(rand), ...cacheFunctions(cachedb), ...blacklistFunctions()],
     pvars: corePvars(),
-    mi: cacheMi(cachedb),
+    mi: [...cacheMi(cachedb), ...blacklistMi(blacklists)],
+    blacklists,
   };
 }
 

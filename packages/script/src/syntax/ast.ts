@@ -322,7 +322,7 @@ export interface BlacklistEntry {
   net: IpLit;
   /** 0 or null mean any port. */
   port: number | null;
-  /** Regular expression matched against the request; null when left out. */
+  /** fnmatch glob matched against the whole outgoing request (OpenSIPS blacklists.c); null when left out. */
   pattern: StringLit | null;
   loc: SourceLoc;
 }
