@@ -15,7 +15,7 @@ import { fraud_detection } from './fraud_detection';
 import { load_balancer } from './load_balancer';
 import { createMaxfwd, maxfwd } from './maxfwd';
 import { nathelper } from './nathelper';
-import { permissions } from './permissions';
+import { createPermissions, permissions } from './permissions';
 import { createPike, pike } from './pike';
 import { proto_tcp } from './proto_tcp';
 import { proto_tls } from './proto_tls';
@@ -30,7 +30,7 @@ import { createSl, sl } from './sl';
 import { textops } from './textops';
 import { tls_mgm } from './tls_mgm';
 import { createTm, tm } from './tm';
-import { userblacklist } from './userblacklist';
+import { createUserblacklist, userblacklist } from './userblacklist';
 import { createUsrloc, usrloc } from './usrloc';
 
 export {
@@ -69,6 +69,8 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   auth: createAuth,
   auth_db: createAuthDb,
   scanner: createScanner,
+  permissions: createPermissions,
+  userblacklist: createUserblacklist,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */

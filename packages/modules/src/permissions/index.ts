@@ -1,27 +1,35 @@
 /**
  * permissions: address-based access control from the address table (groups of IPs or
- * subnets, with optional port, protocol and a pattern on the Request-URI), plus the
- * allow/deny file rules of the routing and registration checks.
+ * subnets, with optional port, protocol, a wildcard pattern and a context string), in
+ * one or more partitions (each its own database/table), plus the allow/deny file rules of
+ * the routing and registration checks (declared only).
  */
-import type { ModuleExports } from '@tsips/script';
-import { column, fn, intParam, mi, multiStrParam, strParam } from '../shared/declare';
+import type { FunctionExport, ModparamExport, ModuleExports, PvRef, ScriptContext } from '@tsips/script';
+import { checkTableVersion, dbManagerOf, type DbConnection, type DbManager } from '@tsips/core';
+import { column, fn, implementedMi, intParam, mi, multiStrParam, strParam } from '../shared/declare';
 import { ISSUE } from '../shared/issues';
 import { intOrVar, outVar, staticStr, str } from '../shared/params';
 import { REQ_FAIL_LOCAL, REQ_FAIL_LOCAL_BRANCH } from '../shared/routes';
+import { AddressTable, localAddressStore, lookupIp, parseProto, type AddressRow, type AddressStore } from './address-table';
+
+export { AddressTable, localAddressStore, parseProto, type AddressStore } from './address-table';
 
 const R = ISSUE.insideAttacks;
 const WITH_TIMERS = [...REQ_FAIL_LOCAL_BRANCH, 'STARTUP_ROUTE', 'TIMER_ROUTE', 'EVENT_ROUTE'] as const;
-const partition = str('partition', true);
-const PROTOS = ['any', 'udp', 'tcp', 'tls', 'sctp', 'ws', 'wss', 'none'];
+const partitionArg = str('partition', true);
+const PROTOS = ['any', 'udp', 'tcp', 'tls', 'sctp', 'ws', 'wss'];
+/** Version of the address table layout OpenSIPS expects. */
+const ADDRESS_TABLE_VERSION = 5;
+const DEFAULT_PART = 'default';
 
-export const permissions: ModuleExports = {
+const DECLARED: ModuleExports = {
   name: 'permissions',
   functions: [
-    fn('check_address', [intOrVar('group id'), str('ip'), intOrVar('port'), str('proto'), outVar('context info', true), str('pattern', true), partition], WITH_TIMERS, R,
-      'True when the address (ip, port 0 = any, proto "any") is in the group (0 = any group); the entry context goes to the variable. Proto: ' + PROTOS.join(', ') + '.'),
-    fn('check_source_address', [intOrVar('group id'), outVar('context info', true), str('pattern', true), partition], REQ_FAIL_LOCAL_BRANCH, R,
+    fn('check_address', [intOrVar('group id'), str('ip'), intOrVar('port'), str('proto'), outVar('context info', true), str('pattern', true), partitionArg], WITH_TIMERS, R,
+      'True (1) when the address (ip; port 0 = any; proto "any" or empty = any) matches an entry of the group (0 = any group); the entry context goes to the variable. -1 no match or bad argument, -2 the group has no entries. Proto: ' + PROTOS.join(', ') + '.'),
+    fn('check_source_address', [intOrVar('group id'), outVar('context info', true), str('pattern', true), partitionArg], REQ_FAIL_LOCAL_BRANCH, R,
       'check_address with the source IP, port and protocol of the request.'),
-    fn('get_source_group', [outVar('group'), partition], REQ_FAIL_LOCAL_BRANCH, R, 'Stores the group of the source address; false when it is in none.'),
+    fn('get_source_group', [outVar('group'), partitionArg], REQ_FAIL_LOCAL_BRANCH, R, 'Stores the lowest group matching the source IP and port (any protocol); -1 when it is in none.'),
     fn('allow_routing', [staticStr('basename', true)], REQ_FAIL_LOCAL, ISSUE.unscheduled, 'Checks From/Request-URI against the allow/deny files.'),
     fn('allow_register', [staticStr('basename')], REQ_FAIL_LOCAL, ISSUE.unscheduled, 'Checks To/Contacts of a REGISTER against the allow/deny files.'),
     fn('allow_uri', [staticStr('basename'), str('uri')], WITH_TIMERS, ISSUE.unscheduled, 'Checks the From user against a URI using the allow/deny files.'),
@@ -33,8 +41,8 @@ export const permissions: ModuleExports = {
     strParam('allow_suffix', '.allow', 'Suffix of allow files.'),
     strParam('deny_suffix', '.deny', 'Suffix of deny files.'),
     multiStrParam('partition', 'An address partition: "name: db_url=...; table_name=..." (may be repeated).'),
-    strParam('db_url', null, 'Database of the default address partition.'),
-    strParam('address_table', 'address', 'Table of the default partition.'),
+    strParam('db_url', null, 'Database of the default address partition (not inherited from db_default_url).'),
+    strParam('address_table', 'address', 'Table of the default partition, and of partitions without table_name.'),
     column('ip_col', 'ip'),
     column('proto_col', 'proto'),
     column('pattern_col', 'pattern'),
@@ -44,9 +52,282 @@ export const permissions: ModuleExports = {
     column('port_col', 'port'),
   ],
   mi: [
-    mi('permissions', 'address_reload', { aliases: ['address_reload'], params: [{ name: 'partition', optional: true }], reason: R, doc: 'Reloads the address table.' }),
-    mi('permissions', 'address_dump', { aliases: ['address_dump'], params: [{ name: 'partition', optional: true }], reason: R, doc: 'Lists the single addresses.' }),
-    mi('permissions', 'subnet_dump', { aliases: ['subnet_dump'], params: [{ name: 'partition', optional: true }], reason: R, doc: 'Lists the subnets.' }),
+    mi('permissions', 'address_reload', { aliases: ['address_reload'], params: [{ name: 'partition', optional: true }], reason: R, doc: 'Reloads the address table of every partition, or of the one named.' }),
+    mi('permissions', 'address_dump', { aliases: ['address_dump'], params: [{ name: 'partition', optional: true }], reason: R, doc: 'Lists the cached single addresses (full host mask).' }),
+    mi('permissions', 'subnet_dump', { aliases: ['subnet_dump'], params: [{ name: 'partition', optional: true }], reason: R, doc: 'Lists the cached subnets.' }),
     mi('permissions', 'allow_uri', { params: [{ name: 'basename' }, { name: 'uri' }, { name: 'contact' }], reason: ISSUE.unscheduled, doc: 'allow_uri from the outside.' }),
   ],
 };
+
+/** An MI failure with OpenSIPS's code and text. */
+export class PermissionsMiError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PermissionsMiError';
+  }
+}
+
+export interface PartitionSpec {
+  name: string;
+  url: string | null;
+  table: string | null;
+}
+
+/**
+ * Parses a partition modparam as OpenSIPS's parse_partition: `name: attr=value; attr=value`
+ * with the attributes db_url and table_name (anything else is an error).
+ */
+export function parsePartition(text: string): PartitionSpec {
+  const colon = text.indexOf(':');
+  const name = (colon < 0 ? text : text.slice(0, colon)).trim();
+  if (name === '') throw new Error(`failed to parse partition: '${text}'`);
+  const spec: PartitionSpec = { name, url: null, table: null };
+  if (colon < 0) return spec;
+  for (const item of text.slice(colon + 1).split(';')) {
+    if (item.trim() === '') continue;
+    const eq = item.indexOf('=');
+    const key = (eq < 0 ? item : item.slice(0, eq)).trim();
+    const value = eq < 0 ? '' : item.slice(eq + 1).trim();
+    if (key === 'db_url') spec.url = value;
+    else if (key === 'table_name') spec.table = value;
+    else if (key !== '') throw new Error(`invalid token '${key}' in partition '${name}'`);
+  }
+  return spec;
+}
+
+interface Partition {
+  name: string;
+  url: string;
+  table: string;
+  conn: DbConnection | null;
+}
+
+/** A fresh permissions instance (partitions, connections and cached tables are per server). */
+export function createPermissions(opts: { store?: AddressStore } = {}): ModuleExports {
+  const store = opts.store ?? localAddressStore();
+  const values = new Map<string, string | number>();
+  const partitionSpecs: PartitionSpec[] = [];
+  const cfg = <T extends string | number | null>(name: string): T => {
+    const v = values.get(name);
+    if (v !== undefined) return v as T;
+    return (DECLARED.params!.find((p) => p.name === name)?.default ?? null) as T;
+  };
+  /** Partition names given as literals in the script (checked at start). */
+  const namedInScript = new Set<string>();
+  let partitions: Partition[] = [];
+  let dbm: DbManager | null = null;
+  let log: (level: number, text: string) => void = () => undefined;
+  const scratch = new Uint8Array(16);
+
+  const partitionOf = (ctx: ScriptContext, name: string | null): AddressTable | null => {
+    const n = name === null || name === '' ? DEFAULT_PART : name;
+    const t = store.get(n);
+    if (t === undefined) {
+      ctx.logError(`permissions: partition <${n}> is not defined`);
+      return null;
+    }
+    return t;
+  };
+
+  const setInfo = (ctx: ScriptContext, info: PvRef | null, value: string | null): void => {
+    if (info !== null) info.set(ctx, value ?? '');
+  };
+
+  const checkAddress = (ctx: ScriptContext, group: number, ip: string, port: number, protoText: string, info: PvRef | null, pattern: string | null, part: string | null): number => {
+    const t = partitionOf(ctx, part);
+    if (t === null) return -1;
+    const proto = parseProto(protoText);
+    if (proto === undefined) {
+      ctx.logError(`permissions: unknown protocol <${protoText}>`);
+      return -1;
+    }
+    const addr = lookupIp(ip, scratch);
+    if (addr === null) {
+      ctx.logError(`permissions: invalid ip address <${ip}>`);
+      return -1;
+    }
+    const e = t.match(group, addr, port, proto, pattern);
+    if (e === 'no-group') return -2;
+    if (e === null) return -1;
+    setInfo(ctx, info, e.info);
+    return 1;
+  };
+
+  const checkSourceAddress = (ctx: ScriptContext, group: number, info: PvRef | null, pattern: string | null, part: string | null): number => {
+    const t = partitionOf(ctx, part);
+    if (t === null) return -1;
+    const addr = lookupIp(ctx.rcv.srcIp, scratch);
+    if (addr === null) return -1;
+    const proto = parseProto(ctx.rcv.proto);
+    const e = t.match(group, addr, ctx.rcv.srcPort, proto === undefined ? ctx.rcv.proto : proto, pattern);
+    if (e === 'no-group') return -2;
+    if (e === null) return -1;
+    setInfo(ctx, info, e.info);
+    return 1;
+  };
+
+  const getSourceGroup = (ctx: ScriptContext, out: PvRef, part: string | null): number => {
+    const t = partitionOf(ctx, part);
+    if (t === null) return -1;
+    const addr = lookupIp(ctx.rcv.srcIp, scratch);
+    if (addr === null) return -1;
+    const g = t.findGroup(addr, ctx.rcv.srcPort);
+    if (g === -1) return -1;
+    out.set(ctx, g);
+    return 1;
+  };
+
+  /** Notes a literal partition name (argument `index`) so start-up can refuse an undefined one. */
+  const notePartition = (index: number) => (args: readonly { literal: string | null }[]): string | undefined => {
+    const lit = args[index]?.literal ?? null;
+    if (lit !== null && lit !== '') namedInScript.add(lit);
+    return undefined;
+  };
+  const protoFixup = (args: readonly { literal: string | null }[]): string | undefined => {
+    const lit = args[3]?.literal ?? null;
+    if (lit !== null && parseProto(lit) === undefined) return `unknown protocol <${lit}>`;
+    return notePartition(6)(args);
+  };
+
+  const impls: Record<string, { impl: FunctionExport['impl']; fixup: FunctionExport['fixup'] }> = {
+    check_address: { impl: checkAddress as FunctionExport['impl'], fixup: protoFixup },
+    check_source_address: { impl: checkSourceAddress as FunctionExport['impl'], fixup: notePartition(3) },
+    get_source_group: { impl: getSourceGroup as FunctionExport['impl'], fixup: notePartition(1) },
+  };
+  const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
+    const i = impls[f.name];
+    if (i === undefined) return f;
+    const { notImplemented: _drop, ...rest } = f;
+    void _drop;
+    return { ...rest, impl: i.impl, fixup: i.fixup };
+  });
+
+  const params: ModparamExport[] = DECLARED.params!.map((p) => {
+    if (p.name === 'partition') {
+      return {
+        ...p,
+        validate: (v) => {
+          try {
+            parsePartition(String(v));
+            return undefined;
+          } catch (e) {
+            return e instanceof Error ? e.message : String(e);
+          }
+        },
+        set: (v) => { partitionSpecs.push(parsePartition(String(v))); },
+      };
+    }
+    return { ...p, set: (v: string | number) => { values.set(p.name, v); } };
+  });
+
+  const load = async (p: Partition): Promise<AddressTable> => {
+    if (p.conn === null) p.conn = await dbm!.open(p.url);
+    const cols = [cfg<string>('ip_col'), cfg<string>('grp_col'), cfg<string>('mask_col'), cfg<string>('port_col'),
+      cfg<string>('proto_col'), cfg<string>('pattern_col'), cfg<string>('info_col'), 'id'] as const;
+    const rows = await p.conn.query(p.table, { columns: cols });
+    const mapped: AddressRow[] = rows.map((r) => ({
+      ip: r[cols[0]], grp: r[cols[1]], mask: r[cols[2]], port: r[cols[3]], proto: r[cols[4]],
+      pattern: r[cols[5]] ?? null, info: r[cols[6]] ?? null, id: r['id'],
+    }));
+    const t = AddressTable.fromRows(mapped);
+    for (const s of t.skipped) log(4, `permissions: partition '${p.name}': ${s}, ignoring the entry`);
+    return t;
+  };
+
+  const reload = async (p: Partition): Promise<void> => {
+    const t = await load(p);
+    store.set(p.name, t);
+    log(4, `permissions: partition '${p.name}': ${t.size} address entries loaded from '${p.table}'`);
+  };
+
+  const findPart = (name: string): Partition | undefined => partitions.find((p) => p.name === name);
+
+  const miReload = async (params: Record<string, string>): Promise<unknown> => {
+    const name = params['partition'];
+    if (name !== undefined) {
+      const p = findPart(name);
+      if (p === undefined) throw new PermissionsMiError(400, 'Trusted table reload failed');
+      try {
+        await reload(p);
+      } catch (e) {
+        log(-1, `permissions: reload of partition '${p.name}' failed: ${e instanceof Error ? e.message : String(e)}`);
+        throw new PermissionsMiError(500, 'Failed to reolad');
+      }
+      return 'OK';
+    }
+    for (const p of partitions) {
+      try {
+        await reload(p);
+      } catch (e) {
+        log(-1, `permissions: reload of partition '${p.name}' failed: ${e instanceof Error ? e.message : String(e)}`);
+        throw new PermissionsMiError(400, `failed to reload partition  ${p.name}!`);
+      }
+    }
+    return 'OK';
+  };
+
+  const miDump = (subnets: boolean) => (params: Record<string, string>): unknown => {
+    const name = params['partition'];
+    if (name !== undefined) {
+      const p = findPart(name);
+      if (p === undefined) throw new PermissionsMiError(404, 'No such partition');
+      return { part: p.name, Destinations: (store.get(p.name) ?? AddressTable.empty()).dump(subnets) };
+    }
+    return {
+      Partitions: partitions.map((p) => ({ name: p.name, Destinations: (store.get(p.name) ?? AddressTable.empty()).dump(subnets) })),
+    };
+  };
+
+  const miImpl: Record<string, (p: Record<string, string>) => unknown> = {
+    'permissions:address_reload': miReload,
+    'permissions:address_dump': miDump(false),
+    'permissions:subnet_dump': miDump(true),
+  };
+
+  return {
+    ...DECLARED,
+    functions,
+    params,
+    mi: DECLARED.mi!.map((m) => (miImpl[m.name] !== undefined ? implementedMi(m, miImpl[m.name]!) : m)),
+    async init(e) {
+      log = e.log;
+      dbm = dbManagerOf(e.services);
+      const defaultUrl = cfg<string | null>('db_url');
+      const table = cfg<string>('address_table');
+      const list: Partition[] = [];
+      for (const s of partitionSpecs) {
+        if (list.some((p) => p.name === s.name)) throw new Error(`permissions: partition '${s.name}' is defined twice`);
+        const url = s.url ?? (defaultUrl !== null && defaultUrl !== '' ? defaultUrl : dbm.defaultUrl);
+        if (url === null || url === '') throw new Error(`permissions: partition '${s.name}' has no 'db_url' (and neither db_url nor db_default_url is set)`);
+        list.push({ name: s.name, url, table: s.table ?? table, conn: null });
+      }
+      // The default partition comes from db_url (OpenSIPS does not use db_default_url for it).
+      if (defaultUrl !== null && defaultUrl !== '' && !list.some((p) => p.name === DEFAULT_PART)) {
+        list.unshift({ name: DEFAULT_PART, url: defaultUrl, table, conn: null });
+      }
+      if (list.length === 0) log(3, 'permissions: db_url parameter of permissions module not set, disabling the address checks');
+      for (const n of namedInScript) {
+        if (!list.some((p) => p.name === n)) throw new Error(`permissions: invoked partition <${n}> not defined`);
+      }
+      partitions = list;
+      for (const p of list) {
+        p.conn = await dbm.open(p.url);
+        await checkTableVersion(p.conn, p.table, ADDRESS_TABLE_VERSION, dbm.versionTable);
+        await reload(p);
+      }
+    },
+    async destroy() {
+      for (const p of partitions) {
+        if (p.conn !== null) await p.conn.close();
+        p.conn = null;
+      }
+      partitions = [];
+    },
+  };
+}
+
+/** The permissions table for checking scripts (no state is used until init). */
+export const permissions: ModuleExports = createPermissions();
