@@ -65,11 +65,16 @@ export interface AddressRow {
   id?: unknown;
 }
 
-/** An IP to look up, parsed once per call. */
+/** An IP to look up, parsed once per call into a reused holder (see {@link lookupIp}). */
 export interface LookupIp {
-  readonly family: 4 | 6;
-  readonly bytes: Uint8Array;
-  readonly v4: number;
+  family: 4 | 6;
+  bytes: Uint8Array;
+  v4: number;
+}
+
+/** A holder for {@link lookupIp}: one per module instance, so a lookup allocates nothing for IPv4. */
+export function newLookupIp(): LookupIp {
+  return { family: 4, bytes: new Uint8Array(16), v4: 0 };
 }
 
 const v6Key = (b: Uint8Array): string => {
@@ -82,11 +87,13 @@ const v4Num = (b: Uint8Array): number => ((b[0]! << 24) | (b[1]! << 16) | (b[2]!
 
 const maskNum = (bits: number): number => (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0);
 
-/** Parses an IP text into `scratch` (16 bytes); null when it is not an IPv4/IPv6 address. */
-export function lookupIp(text: string, scratch: Uint8Array): LookupIp | null {
-  const len = parseIpInto(text.trim(), scratch);
+/** Parses an IP text into `into`; null when it is not an IPv4/IPv6 address. */
+export function lookupIp(text: string, into: LookupIp): LookupIp | null {
+  const len = parseIpInto(text, into.bytes);
   if (len === 0) return null;
-  return { family: len === 4 ? 4 : 6, bytes: scratch, v4: len === 4 ? v4Num(scratch) : 0 };
+  into.family = len === 4 ? 4 : 6;
+  into.v4 = len === 4 ? v4Num(into.bytes) : 0;
+  return into;
 }
 
 /** FNM_PERIOD without FNM_PATHNAME: a leading '.' of the string must be matched by a literal '.'. */

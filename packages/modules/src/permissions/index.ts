@@ -10,7 +10,7 @@ import { column, fn, implementedMi, intParam, mi, multiStrParam, strParam } from
 import { ISSUE } from '../shared/issues';
 import { intOrVar, outVar, staticStr, str } from '../shared/params';
 import { REQ_FAIL_LOCAL, REQ_FAIL_LOCAL_BRANCH } from '../shared/routes';
-import { AddressTable, localAddressStore, lookupIp, parseProto, type AddressRow, type AddressStore } from './address-table';
+import { AddressTable, localAddressStore, lookupIp, newLookupIp, parseProto, type AddressRow, type AddressStore } from './address-table';
 
 export { AddressTable, localAddressStore, parseProto, type AddressStore } from './address-table';
 
@@ -120,7 +120,7 @@ export function createPermissions(opts: { store?: AddressStore } = {}): ModuleEx
   let partitions: Partition[] = [];
   let dbm: DbManager | null = null;
   let log: (level: number, text: string) => void = () => undefined;
-  const scratch = new Uint8Array(16);
+  const scratch = newLookupIp();
 
   const partitionOf = (ctx: ScriptContext, name: string | null): AddressTable | null => {
     const n = name === null || name === '' ? DEFAULT_PART : name;
@@ -144,7 +144,7 @@ export function createPermissions(opts: { store?: AddressStore } = {}): ModuleEx
       ctx.logError(`permissions: unknown protocol <${protoText}>`);
       return -1;
     }
-    const addr = lookupIp(ip, scratch);
+    const addr = lookupIp(ip.trim(), scratch);
     if (addr === null) {
       ctx.logError(`permissions: invalid ip address <${ip}>`);
       return -1;

@@ -5,7 +5,7 @@ import { createSchema, DbManager, selectTables, SqliteDriver, type DbConnection 
 import { createModuleRegistry, ScriptTestKit, Services, type ModuleExports, type ReceiveInfo } from '@tsips/script';
 import { createDbSqlite } from '../db_sqlite';
 import { AddressTable, createPermissions, parsePartition, PermissionsMiError } from './index';
-import { lookupIp } from './address-table';
+import { lookupIp, newLookupIp } from './address-table';
 
 let dir: string;
 let url: string;
@@ -180,7 +180,7 @@ describe('check_address', () => {
     expect(await src(kit, 7, { srcIp: '203.0.113.50' }, 'srcpat', { Pat: '.hidden' })).toMatchObject({ rc: 1, avp: ['anything-v4'] });
     expect((await src(kit, 7, { srcIp: '203.0.113.50' }, 'srcpat', { Pat: 'hidden' })).rc).toBe(-1);
     const t = AddressTable.fromRows([{ grp: 1, ip: '10.0.0.1', mask: 32, port: 0, proto: 'any', pattern: '*x', info: null }]);
-    const ip = lookupIp('10.0.0.1', new Uint8Array(16))!;
+    const ip = lookupIp('10.0.0.1', newLookupIp())!;
     expect(t.match(1, ip, 0, null, 'abx')).not.toBeNull();
     expect(t.match(1, ip, 0, null, '.x')).toBeNull();
   });
