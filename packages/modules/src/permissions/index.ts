@@ -10,9 +10,12 @@ import { column, fn, implementedMi, intParam, mi, multiStrParam, strParam } from
 import { ISSUE } from '../shared/issues';
 import { intOrVar, outVar, staticStr, str } from '../shared/params';
 import { REQ_FAIL_LOCAL, REQ_FAIL_LOCAL_BRANCH } from '../shared/routes';
+import * as path from 'node:path';
 import { AddressTable, localAddressStore, lookupIp, newLookupIp, parseProto, type AddressRow, type AddressStore } from './address-table';
+import { EXPRESSION_LENGTH, loadRules, searchRules, type Rule } from './rules';
 
 export { AddressTable, localAddressStore, parseProto, type AddressStore } from './address-table';
+export { parseRules, parseRuleLine, searchRules, type Rule } from './rules';
 
 const R = ISSUE.insideAttacks;
 const WITH_TIMERS = [...REQ_FAIL_LOCAL_BRANCH, 'STARTUP_ROUTE', 'TIMER_ROUTE', 'EVENT_ROUTE'] as const;
@@ -30,9 +33,9 @@ const DECLARED: ModuleExports = {
     fn('check_source_address', [intOrVar('group id'), outVar('context info', true), str('pattern', true), partitionArg], REQ_FAIL_LOCAL_BRANCH, R,
       'check_address with the source IP, port and protocol of the request.'),
     fn('get_source_group', [outVar('group'), partitionArg], REQ_FAIL_LOCAL_BRANCH, R, 'Stores the lowest group matching the source IP and port (any protocol); -1 when it is in none.'),
-    fn('allow_routing', [staticStr('basename', true)], REQ_FAIL_LOCAL, ISSUE.unscheduled, 'Checks From/Request-URI against the allow/deny files.'),
-    fn('allow_register', [staticStr('basename')], REQ_FAIL_LOCAL, ISSUE.unscheduled, 'Checks To/Contacts of a REGISTER against the allow/deny files.'),
-    fn('allow_uri', [staticStr('basename'), str('uri')], WITH_TIMERS, ISSUE.unscheduled, 'Checks the From user against a URI using the allow/deny files.'),
+    fn('allow_routing', [staticStr('basename', true)], REQ_FAIL_LOCAL, ISSUE.unscheduled, '1 when (From, Request-URI) and (From, each branch URI) pairs are allowed by the allow/deny files (default files without basename); -1 when denied or on error.'),
+    fn('allow_register', [staticStr('basename')], REQ_FAIL_LOCAL, ISSUE.unscheduled, '1 when no (To, Contact) pair of the REGISTER is denied by the allow/deny files (no Contact or "*": 1); -1 when one is, or on error.'),
+    fn('allow_uri', [staticStr('basename'), str('uri')], WITH_TIMERS, ISSUE.unscheduled, '1 when the (From URI, uri) pair is allowed, or matches no rule, in the allow/deny files; -1 when denied or on error.'),
   ],
   params: [
     strParam('default_allow_file', 'permissions.allow', 'Allow rules of allow_routing() without basename.'),
@@ -55,7 +58,7 @@ const DECLARED: ModuleExports = {
     mi('permissions', 'address_reload', { aliases: ['address_reload'], params: [{ name: 'partition', optional: true }], reason: R, doc: 'Reloads the address table of every partition, or of the one named.' }),
     mi('permissions', 'address_dump', { aliases: ['address_dump'], params: [{ name: 'partition', optional: true }], reason: R, doc: 'Lists the cached single addresses (full host mask).' }),
     mi('permissions', 'subnet_dump', { aliases: ['subnet_dump'], params: [{ name: 'partition', optional: true }], reason: R, doc: 'Lists the cached subnets.' }),
-    mi('permissions', 'allow_uri', { params: [{ name: 'basename' }, { name: 'uri' }, { name: 'contact' }], reason: ISSUE.unscheduled, doc: 'allow_uri from the outside.' }),
+    mi('permissions', 'allow_uri', { params: [{ name: 'basename' }, { name: 'uri' }, { name: 'contact' }], reason: ISSUE.unscheduled, doc: 'Tests a (uri, contact) pair against the loaded allow/deny files of basename: OK, or 403 Forbidden.' }),
   ],
 };
 
@@ -105,8 +108,20 @@ interface Partition {
   conn: DbConnection | null;
 }
 
-/** A fresh permissions instance (partitions, connections and cached tables are per server). */
-export function createPermissions(opts: { store?: AddressStore } = {}): ModuleExports {
+/** The allow and deny rules of one basename (null: the file is missing or empty). */
+interface RuleSet {
+  allowFile: string;
+  denyFile: string;
+  allow: Rule[] | null;
+  deny: Rule[] | null;
+}
+
+/**
+ * A fresh permissions instance (partitions, connections and cached tables are per server).
+ * `cfgDir` is the folder relative allow/deny file names are resolved against (OpenSIPS:
+ * the folder of the main config file); default: the working directory.
+ */
+export function createPermissions(opts: { store?: AddressStore; cfgDir?: string } = {}): ModuleExports {
   const store = opts.store ?? localAddressStore();
   const values = new Map<string, string | number>();
   const partitionSpecs: PartitionSpec[] = [];
@@ -192,7 +207,163 @@ export function createPermissions(opts: { store?: AddressStore } = {}): ModuleEx
     return notePartition(6)(args);
   };
 
-  const impls: Record<string, { impl: FunctionExport['impl']; fixup: FunctionExport['fixup'] }> = {
+  // ------------------------------------------------------------ allow/deny files
+  /** Basenames named by the script (loaded at start); '' stands for the default files. */
+  const basenames = new Set<string>();
+  const ruleSets = new Map<string, RuleSet>();
+  const pathOf = (name: string): string => (name.includes('/') ? name : path.join(opts.cfgDir ?? process.cwd(), name));
+  const loadRuleSet = (allowName: string, denyName: string): RuleSet => {
+    const bad = (file: string) => (line: string, why: string) => log(-1, `permissions: ${file}: ${why}, ignoring the line: ${line.trim()}`);
+    const allowFile = pathOf(allowName);
+    const denyFile = pathOf(denyName);
+    const set: RuleSet = { allowFile, denyFile, allow: loadRules(allowFile, bad(allowFile)), deny: loadRules(denyFile, bad(denyFile)) };
+    for (const [f, r] of [[allowFile, set.allow], [denyFile, set.deny]] as const) {
+      log(r === null ? 3 : 4, r === null ? `permissions: file (${f}) not found or empty => empty rule set` : `permissions: file (${f}) parsed: ${r.length} rules`);
+    }
+    return set;
+  };
+  const rulesOf = (ctx: ScriptContext, basename: string | null): RuleSet | null => {
+    const set = ruleSets.get(basename ?? '');
+    if (set === undefined) ctx.logError(`permissions: the rules of '${basename ?? '(default)'}' are not loaded`);
+    return set ?? null;
+  };
+  const fromUri = (ctx: ScriptContext, which: 'from' | 'to'): string | null => {
+    let uri: string;
+    try {
+      uri = which === 'from' ? ctx.msg!.from().uri : ctx.msg!.to().uri;
+    } catch {
+      ctx.logError(`permissions: failed to parse the ${which === 'from' ? 'From' : 'To'} header`);
+      return null;
+    }
+    if (uri.length > EXPRESSION_LENGTH) {
+      ctx.logError(`permissions: ${which === 'from' ? 'From' : 'To'} header field is too long: ${uri.length} chars`);
+      return null;
+    }
+    return uri;
+  };
+  /** OpenSIPS get_plain_uri: "sip:user@host" (or "sip:host") of a URI. */
+  const plainUri = (ctx: ScriptContext, uri: string): string | null => {
+    const p = ctx.uriPartsOf(uri);
+    if (p === null) {
+      ctx.logError(`permissions: failed to parse URI <${uri}>`);
+      return null;
+    }
+    const out = p.user !== null && p.user !== '' ? `sip:${p.user}@${p.host}` : `sip:${p.host}`;
+    if (out.length > EXPRESSION_LENGTH) {
+      ctx.logError(`permissions: URI is too long: ${out.length} chars`);
+      return null;
+    }
+    return out;
+  };
+
+  const allowRouting = (ctx: ScriptContext, basename: string | null): number => {
+    const set = rulesOf(ctx, basename);
+    if (set === null) return -1;
+    if (set.allow === null && set.deny === null) return 1;
+    if (ctx.msg === null || !ctx.msg.isRequest) return -1;
+    const from = fromUri(ctx, 'from');
+    if (from === null) return -1;
+    const p = ctx.uriPartsOf(ctx.ruri());
+    if (p === null) {
+      ctx.logError('permissions: uri parsing failed');
+      return -1;
+    }
+    // The Request-URI is always written with '@', as OpenSIPS builds it.
+    const ruri = `sip:${p.user ?? ''}@${p.host}`;
+    if (ruri.length > EXPRESSION_LENGTH) {
+      ctx.logError(`permissions: Request URI is too long: ${ruri.length} chars`);
+      return -1;
+    }
+    const all = cfg<number>('check_all_branches') !== 0;
+    if (searchRules(set.allow, from, ruri)) {
+      if (!all) return 1;
+    } else {
+      if (searchRules(set.deny, from, ruri)) return -1;
+      if (!all) return 1;
+    }
+    for (const b of ctx.branches) {
+      const u = plainUri(ctx, b.uri);
+      if (u === null) return -1;
+      if (searchRules(set.allow, from, u)) continue;
+      if (searchRules(set.deny, from, u)) return -1;
+    }
+    return 1;
+  };
+
+  const allowRegister = (ctx: ScriptContext, basename: string): number => {
+    const set = rulesOf(ctx, basename);
+    if (set === null) return -1;
+    if (set.allow === null && set.deny === null) return 1;
+    const msg = ctx.msg;
+    if (msg === null || !msg.isRequest) return -1;
+    if (msg.getHeader('To') === undefined) {
+      ctx.logError('permissions: To or Contact not found');
+      return -1;
+    }
+    if (msg.getHeader('Contact') === undefined) return 1;
+    let contacts: ReturnType<typeof msg.contacts>;
+    try {
+      contacts = msg.contacts();
+    } catch {
+      ctx.logError('permissions: failed to parse Contact HF');
+      return -1;
+    }
+    if (contacts.star) return 1;
+    const to = fromUri(ctx, 'to');
+    if (to === null) return -1;
+    const all = cfg<number>('check_all_branches') !== 0;
+    for (const c of contacts.contacts) {
+      const u = plainUri(ctx, c.uri);
+      if (u === null) return -1;
+      // With check_all_branches off an allowed contact is still checked against the deny rules (as OpenSIPS does).
+      if (searchRules(set.allow, to, u) && all) continue;
+      if (searchRules(set.deny, to, u)) return -1;
+    }
+    return 1;
+  };
+
+  const allowUri = (ctx: ScriptContext, basename: string, uri: string): number => {
+    const set = rulesOf(ctx, basename);
+    if (set === null) return -1;
+    if (set.allow === null && set.deny === null) return 1;
+    if (ctx.msg === null || !ctx.msg.isRequest) return -1;
+    const from = fromUri(ctx, 'from');
+    if (from === null) return -1;
+    if (uri.length > EXPRESSION_LENGTH) {
+      ctx.logError(`permissions: URI value is too long: ${uri.length} chars`);
+      return -1;
+    }
+    if (searchRules(set.allow, from, uri)) return 1;
+    if (searchRules(set.deny, from, uri)) return -1;
+    return 1;
+  };
+
+  const miAllowUri = (params: Record<string, string>): unknown => {
+    const basename = params['basename'] ?? '';
+    const uri = params['uri'] ?? '';
+    const contact = params['contact'] ?? '';
+    if (basename === '') throw new PermissionsMiError(404, 'Basename is empty');
+    if (uri === '') throw new PermissionsMiError(404, 'URI is empty');
+    if (contact === '') throw new PermissionsMiError(404, 'Contact is empty');
+    const file = pathOf(basename + cfg<string>('allow_suffix'));
+    const set = [...ruleSets.values()].find((s) => s.allowFile === file);
+    if (set === undefined) {
+      log(-1, `permissions: file <${file}> has not been loaded`);
+      throw new PermissionsMiError(403, 'Forbidden');
+    }
+    if (set.allow === null && set.deny === null) return 'OK';
+    if (searchRules(set.allow, uri, contact)) return 'OK';
+    if (searchRules(set.deny, uri, contact)) throw new PermissionsMiError(403, 'Forbidden');
+    return 'OK';
+  };
+
+  const noteBasename = (spec: FunctionExport['params'][number]): FunctionExport['params'][number] =>
+    spec.name !== 'basename' ? spec : { ...spec, parse: (literal: string) => { basenames.add(literal); return literal; } };
+
+  const impls: Record<string, { impl: FunctionExport['impl']; fixup?: FunctionExport['fixup'] }> = {
+    allow_routing: { impl: allowRouting as FunctionExport['impl'] },
+    allow_register: { impl: allowRegister as FunctionExport['impl'] },
+    allow_uri: { impl: allowUri as FunctionExport['impl'] },
     check_address: { impl: checkAddress as FunctionExport['impl'], fixup: protoFixup },
     check_source_address: { impl: checkSourceAddress as FunctionExport['impl'], fixup: notePartition(3) },
     get_source_group: { impl: getSourceGroup as FunctionExport['impl'], fixup: notePartition(1) },
@@ -202,7 +373,9 @@ export function createPermissions(opts: { store?: AddressStore } = {}): ModuleEx
     if (i === undefined) return f;
     const { notImplemented: _drop, ...rest } = f;
     void _drop;
-    return { ...rest, impl: i.impl, fixup: i.fixup };
+    const out: FunctionExport = { ...rest, params: f.params.map(noteBasename), impl: i.impl };
+    if (i.fixup !== undefined) out.fixup = i.fixup;
+    return out;
   });
 
   const params: ModparamExport[] = DECLARED.params!.map((p) => {
@@ -285,6 +458,7 @@ export function createPermissions(opts: { store?: AddressStore } = {}): ModuleEx
     'permissions:address_reload': miReload,
     'permissions:address_dump': miDump(false),
     'permissions:subnet_dump': miDump(true),
+    'permissions:allow_uri': miAllowUri,
   };
 
   return {
@@ -294,6 +468,9 @@ export function createPermissions(opts: { store?: AddressStore } = {}): ModuleEx
     mi: DECLARED.mi!.map((m) => (miImpl[m.name] !== undefined ? implementedMi(m, miImpl[m.name]!) : m)),
     async init(e) {
       log = e.log;
+      ruleSets.clear();
+      ruleSets.set('', loadRuleSet(cfg<string>('default_allow_file'), cfg<string>('default_deny_file')));
+      for (const b of basenames) ruleSets.set(b, loadRuleSet(b + cfg<string>('allow_suffix'), b + cfg<string>('deny_suffix')));
       dbm = dbManagerOf(e.services);
       const defaultUrl = cfg<string | null>('db_url');
       const table = cfg<string>('address_table');
