@@ -20,6 +20,7 @@ export const KNOWN_PROTOS: ReadonlySet<string> = new Set([
  * (lower case); anything else is undefined (an error).
  */
 export function parseProto(text: string): string | null | undefined {
+  if (KNOWN_PROTOS.has(text)) return text;
   const p = text.trim().toLowerCase();
   if (p === '' || p === 'any') return null;
   return KNOWN_PROTOS.has(p) ? p : undefined;

@@ -76,6 +76,35 @@ export function treeFromRows(rows: readonly DbRow[], log: (level: number, text: 
   return t;
 }
 
+/**
+ * The verdict of the longest prefix among (prefix, whitelist) rows for a number, without
+ * building a tree (the per-user rows are read per call): the same answer as inserting the
+ * rows into a {@link PrefixTree} in order and asking it (a later row wins a tie).
+ */
+export function longestOfRows(rows: readonly DbRow[], digits: string, log: (level: number, text: string) => void): 'white' | 'black' | null {
+  let best = -1;
+  let white = false;
+  for (const r of rows) {
+    const prefix = r['prefix'];
+    const w = r['whitelist'];
+    if (prefix === null || prefix === undefined || w === null || w === undefined) continue;
+    if (typeof prefix !== 'string' || (typeof w !== 'number' && typeof w !== 'bigint')) {
+      log(-1, 'userblacklist: got invalid result type from query');
+      continue;
+    }
+    if (!/^[0-9]*$/.test(prefix)) {
+      log(-1, `userblacklist: cannot insert non-numerical number '${prefix}'`);
+      continue;
+    }
+    if (prefix.length >= best && digits.startsWith(prefix)) {
+      best = prefix.length;
+      white = Number(w) !== 0;
+    }
+  }
+  if (best < 0) return null;
+  return white ? 'white' : 'black';
+}
+
 const COLUMNS = ['prefix', 'whitelist'] as const;
 
 /** A fresh userblacklist instance (its connection and trees are per server). */
@@ -133,7 +162,7 @@ export function createUserblacklist(opts: { store?: BlacklistTreeStore } = {}): 
       ctx.logError(`userblacklist: error while executing query: ${e instanceof Error ? e.message : String(e)}`);
       return -1;
     }
-    const verdict = treeFromRows(rows, (l, t) => ctx.log(l, t)).longestMatch(n);
+    const verdict = longestOfRows(rows, n, (l, t) => ctx.log(l, t));
     if (verdict === 'black') {
       ctx.log(4, `userblacklist: entry ${n} is blacklisted`);
       return -1;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { createSchema, DbManager, selectTables, SqliteDriver, type DbConnection } from '@tsips/core';
 import { createModuleRegistry, ScriptTestKit, Services, type ModuleExports } from '@tsips/script';
 import { createDbSqlite } from '../db_sqlite';
-import { createUserblacklist, digitsOf, PrefixTree, UserblacklistMiError } from './index';
+import { createUserblacklist, digitsOf, longestOfRows, PrefixTree, treeFromRows, UserblacklistMiError } from './index';
 
 let dir: string;
 let url: string;
@@ -197,5 +197,18 @@ describe('PrefixTree', () => {
     expect(t.longestMatch('129')).toBe('black');
     expect(t.size).toBe(2);
     expect(digitsOf('+49 (30) 1-2')).toBe('493012');
+  });
+
+  it('longestOfRows gives the answer of the tree built from the same rows', () => {
+    const rows = [
+      { prefix: '', whitelist: 1 }, { prefix: '49', whitelist: 0 }, { prefix: '4930', whitelist: 1 }, { prefix: '49', whitelist: 1 },
+      { prefix: '4a', whitelist: 0 }, { prefix: null, whitelist: 0 }, { prefix: '4931', whitelist: 0 },
+    ];
+    const tree = treeFromRows(rows, () => undefined);
+    for (const n of ['', '4', '49', '491', '4930', '49301', '4931', '5']) {
+      expect([n, longestOfRows(rows, n, () => undefined)]).toEqual([n, tree.longestMatch(n)]);
+    }
+    expect(longestOfRows(rows, '4912', () => undefined)).toBe('white');
+    expect(longestOfRows(rows.slice(1, 2), '5', () => undefined)).toBeNull();
   });
 });
