@@ -60,6 +60,9 @@ class Invalid extends Error {
   }
 }
 
+/** OpenSIPS's enum sip_protos numbers, which its -4 reason prints. */
+const PROTO_NUMBER: Record<string, number> = { udp: 1, tcp: 2, tls: 3, sctp: 4, ws: 5, wss: 6 };
+
 const fail = (code: number, reason: string): never => {
   throw new Invalid(code, reason);
 };
@@ -242,15 +245,19 @@ function validate(msg: SipMessage, flags: ReadonlySet<ValidateCheck>, proto: str
 
   if (!msg.hasHeader('Call-ID')) fail(SV.NO_CALLID, "message doesn't have callid");
   const hasCl = msg.hasHeader('Content-Length');
-  if (proto !== 'udp' && !hasCl) fail(SV.NO_CONTENT_LENGTH, `message doesn't have Content Length header for proto ${proto}`);
+  if (proto !== 'udp' && !hasCl) fail(SV.NO_CONTENT_LENGTH, `message doesn't have Content Length header for proto ${PROTO_NUMBER[proto] ?? 0}`);
 
-  const layout = msg.layout;
-  const actualBody = msg.data.length - layout.bodyStart;
-  const declared = hasCl ? msg.contentLength() : actualBody;
+  // OpenSIPS compares get_content_length() (0 without the header) with two body sizes:
+  // first get_body()'s, which is cut to a shorter Content-Length, then (below) the raw
+  // bytes after the header section. A longer Content-Length fails the first comparison,
+  // a shorter one only the second, after the header checks.
+  const actualBody = msg.data.length - msg.layout.bodyStart;
+  const declared = hasCl ? msg.contentLength() : 0;
+  const cutBody = hasCl && declared < actualBody ? declared : actualBody;
   const isCancel = msg.isRequest && msg.method.toUpperCase() === 'CANCEL';
   if (!isCancel) {
-    if (declared !== actualBody) fail(SV.INVALID_CONTENT_LENGTH, `invalid body - content length ${declared} different than actual body ${actualBody}`);
-    if (actualBody > 0 && flags.has('sdp')) {
+    if (declared !== cutBody) fail(SV.INVALID_CONTENT_LENGTH, `invalid body - content length ${declared} different than actual body ${cutBody}`);
+    if (cutBody > 0 && flags.has('sdp')) {
       let ct = null;
       try {
         ct = msg.contentType();
@@ -305,7 +312,8 @@ function validate(msg: SipMessage, flags: ReadonlySet<ValidateCheck>, proto: str
   }
 
   if (method !== 'CANCEL') {
-    if (declared !== actualBody) fail(SV.INVALID_CONTENT_LENGTH, `invalid body - content length ${declared} different than actual body ${actualBody}`);
+    // OpenSIPS ends this second reason with a newline.
+    if (declared !== actualBody) fail(SV.INVALID_CONTENT_LENGTH, `invalid body - content length ${declared} different than actual body ${actualBody}\n`);
     if (actualBody > 0 && !msg.hasHeader('Content-Type')) fail(SV.NO_CONTENT_TYPE, '');
   }
 
