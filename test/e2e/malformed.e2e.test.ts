@@ -89,3 +89,42 @@ describe('malformed messages against a running tsips (sipmsg_validate)', () => {
     expect(server.stderr).toMatch(/bad message from udp:127\.0\.0\.10:\d+: error parsing message/);
   }, 60000);
 });
+
+describe('malformed messages against the proxy config (tm, rr, registrar, usrloc)', () => {
+  const group = new ProcessGroup('malformed-proxy');
+  let server: TsipsServer;
+
+  beforeAll(async () => {
+    server = await startTsips(group);
+  }, 30000);
+
+  afterAll(async () => {
+    await expectCleanStop(server);
+    await group.dispose();
+  });
+
+  it('survives the whole corpus, also with RFC 2543 branches (no magic cookie), without a crash', async () => {
+    let i = 0;
+    for (const e of CORPUS) {
+      for (const cookie of ['z9hG4bK-', 'old-']) {
+        const text = e.message.replace('branch=z9hG4bK-', `branch=${cookie}`).replace(/__ID__/g, `p${String(++i).padStart(3, '0')}`);
+        await exchange('127.0.0.20', server.port, Buffer.from(text, 'latin1'), 20);
+      }
+    }
+    await delay(200);
+    expect(server.running).toBe(true);
+    const options = [
+      'OPTIONS sip:127.0.0.1 SIP/2.0',
+      'Via: SIP/2.0/UDP 127.0.0.20:5060;rport;branch=z9hG4bK-alive',
+      'Max-Forwards: 70',
+      'To: <sip:127.0.0.1>',
+      'From: <sip:probe@127.0.0.20>;tag=1',
+      'Call-ID: alive@127.0.0.20',
+      'CSeq: 1 OPTIONS',
+      'Content-Length: 0',
+      '', '',
+    ].join('\r\n');
+    expect(await exchange('127.0.0.20', server.port, Buffer.from(options), 2000)).toMatch(/^SIP\/2\.0 \d{3} /);
+    expect(crashLines(server.stderr)).toEqual([]);
+  }, 60000);
+});
