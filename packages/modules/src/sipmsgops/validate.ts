@@ -180,10 +180,93 @@ function checkContacts(msg: SipMessage, method: string, isReply: boolean): void 
   }
 }
 
-/** Header bodies that must not be empty (flag h). */
-const MUST_HAVE_BODY = new Set(['call-id', 'proxy-require', 'unsupported', 'accept-language', 'organization', 'priority', 'subject', 'user-agent', 'retry-after']);
+/** Header bodies that must not be empty (flag h), compact forms included. */
+const MUST_HAVE_BODY = new Set([
+  'call-id', 'i', 'proxy-require', 'unsupported', 'accept-language', 'organization', 'priority',
+  'subject', 's', 'user-agent', 'accept-disposition', 'retry-after',
+]);
 
-/** Flag h: every header OpenSIPS knows how to parse must parse. */
+const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+const PRIVACY_VALUES = new Set(['critical', 'header', 'history', 'id', 'none', 'session', 'user']);
+
+/** `token *(;param)`: the shape of Event and Content-Disposition (params as in parse_params). */
+function tokenWithParams(value: string): boolean {
+  const parts = value.trim().split(';');
+  if (!TOKEN.test(parts[0]!.trim())) return false;
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i]!.trim();
+    const eq = p.indexOf('=');
+    if (!TOKEN.test((eq === -1 ? p : p.slice(0, eq)).trim())) return false;
+  }
+  return true;
+}
+
+/** OpenSIPS's parse_privacy: priv-values separated by ';', `none` alone. */
+function privacyOk(value: string): boolean {
+  const v = value.trim();
+  if (v === '') return false;
+  const vals = v.split(';').map((x) => x.trim().toLowerCase());
+  if (!vals.every((x) => PRIVACY_VALUES.has(x))) return false;
+  return !(vals.includes('none') && vals.some((x) => x !== 'none'));
+}
+
+/** Accept: comma-separated media ranges (type/subtype, wildcards allowed), with params. */
+function acceptOk(value: string): boolean {
+  if (value.trim() === '') return true;
+  return value.split(',').every((item) => {
+    const range = item.split(';')[0]!.trim();
+    const slash = range.indexOf('/');
+    return slash > 0 && TOKEN.test(range.slice(0, slash).trim()) && TOKEN.test(range.slice(slash + 1).trim());
+  });
+}
+
+/** Call-Info: comma-separated `<uri> *(;param)`. */
+function callInfoOk(value: string): boolean {
+  const v = value.trim();
+  if (v === '') return false;
+  return parses(() => {
+    for (const na of parseNameAddrList(v, 'Call-Info')) if (na.uri === '') throw new Error('empty');
+  }) && /^<[^>]*>/.test(v);
+}
+
+/** The URI type class RFC 3325 pairs: 'sip' (sip/sips), 'tel' (tel/tels) or 'other'. */
+function uriClass(uri: string): 'sip' | 'tel' | 'other' {
+  const scheme = uri.slice(0, uri.indexOf(':')).toLowerCase();
+  return scheme === 'sip' || scheme === 'sips' ? 'sip' : scheme === 'tel' || scheme === 'tels' ? 'tel' : 'other';
+}
+
+/**
+ * P-Asserted-/P-Preferred-Identity (RFC 3325 as OpenSIPS enforces it): every value's URI
+ * parses, at most two values over all lines of that header, and two are one SIP(S) and one TEL(S).
+ */
+function identityOk(msg: SipMessage, name: string): boolean {
+  const uris: string[] = [];
+  const names = msg.headerNames();
+  for (let h = 0; h < names.length; h++) {
+    if (names[h]!.toLowerCase() !== name) continue;
+    try {
+      for (const na of parseNameAddrList(msg.headerValue(h) ?? '', names[h]!)) {
+        parseUri(na.uri);
+        uris.push(na.uri);
+      }
+    } catch {
+      return false;
+    }
+  }
+  if (uris.length > 2) return false;
+  if (uris.length === 2) {
+    const a = uriClass(uris[0]!);
+    const b = uriClass(uris[1]!);
+    if (!((a === 'sip' && b === 'tel') || (a === 'tel' && b === 'sip'))) return false;
+  }
+  return true;
+}
+
+/**
+ * Flag h, OpenSIPS's sip_validate_hdrs(): each header OpenSIPS has a parser for must parse.
+ * Not checked, as there: Require, Session-Expires (its parser's errors are positive codes,
+ * which the check does not see), and every header OpenSIPS does not know.
+ */
 function checkHeaderBodies(msg: SipMessage): boolean {
   const names = msg.headerNames();
   for (let h = 0; h < names.length; h++) {
@@ -194,17 +277,29 @@ function checkHeaderBodies(msg: SipMessage): boolean {
       case 'from': case 'f': case 'remote-party-id': case 'refer-to': case 'r':
         ok = parses(() => parseFromTo(value, names[h]!));
         break;
-      case 'p-asserted-identity': case 'p-preferred-identity': case 'diversion':
-        ok = parses(() => {
-          const list = parseNameAddrList(value, names[h]!);
-          for (const na of list) parseUri(na.uri);
-        });
+      case 'p-asserted-identity': case 'p-preferred-identity':
+        ok = identityOk(msg, name);
+        break;
+      case 'diversion':
+        ok = parses(() => parseNameAddrList(value, names[h]!));
         break;
       case 'max-forwards':
         ok = /^\d{1,5}$/.test(value.trim()) && Number(value.trim()) <= 65535;
         break;
-      case 'supported': case 'k': case 'allow': case 'require': case 'proxy-require': case 'unsupported':
-        ok = value.trim() === '' ? !MUST_HAVE_BODY.has(name) : parses(() => parseTokenList(value, names[h]!));
+      case 'supported': case 'k': case 'allow':
+        ok = value.trim() === '' || parses(() => parseTokenList(value, names[h]!));
+        break;
+      case 'accept':
+        ok = acceptOk(value);
+        break;
+      case 'privacy':
+        ok = privacyOk(value);
+        break;
+      case 'event': case 'o': case 'content-disposition':
+        ok = tokenWithParams(value);
+        break;
+      case 'call-info':
+        ok = callInfoOk(value);
         break;
       case 'contact': case 'm':
         ok = parses(() => msg.contacts());
@@ -222,10 +317,14 @@ function checkHeaderBodies(msg: SipMessage): boolean {
         ok = parses(() => parseExpires(value));
         break;
       case 'content-type': case 'c':
-        ok = parses(() => parseContentType(value));
+        // One media type, no wildcard.
+        ok = parses(() => {
+          const ct = parseContentType(value);
+          if (ct.mediaType.includes('*')) throw new Error('wildcard');
+        });
         break;
       default:
-        if (MUST_HAVE_BODY.has(name) || name === 'i') ok = value.trim() !== '';
+        if (MUST_HAVE_BODY.has(name)) ok = value.trim() !== '';
     }
     if (!ok) return false;
   }
