@@ -98,7 +98,31 @@ export function isUsername(user: string): boolean {
   return true;
 }
 
-const isSip = (u: Uri): u is Extract<Uri, { host: string }> => u.scheme === 'sip' || u.scheme === 'sips';
+/**
+ * A URI as OpenSIPS's parse_uri() sees it, or null when that parser refuses it (it knows
+ * only sip, sips, tel, tels, urn:service and urn:nena:service). A tel/tels URI has its
+ * number as the user and an empty host; a urn:...service URI its service as the host.
+ */
+interface OsUri {
+  kind: 'sip' | 'tel' | 'urn';
+  host: string;
+  user: string;
+}
+
+function opensipsView(u: Uri): OsUri | null {
+  if (u.scheme === 'sip' || u.scheme === 'sips') {
+    const s = u as Extract<Uri, { host: string }>;
+    return { kind: 'sip', host: s.host, user: s.user ?? '' };
+  }
+  if (u.scheme === 'tel' || u.scheme === 'tels') {
+    const rest = u.raw.slice(u.raw.indexOf(':') + 1);
+    const semi = rest.indexOf(';');
+    return { kind: 'tel', host: '', user: semi === -1 ? rest : rest.slice(0, semi) };
+  }
+  const m = /^urn:(?:nena:)?service:([^;]*)/i.exec(u.raw);
+  if (m !== null) return { kind: 'urn', host: m[1]!, user: '' };
+  return null;
+}
 
 function parses(fn: () => unknown): boolean {
   try {
@@ -127,11 +151,11 @@ function checkAddress(msg: SipMessage, which: 'To' | 'From'): void {
   const codes = which === 'To'
     ? { parse: SV.TO_PARSE_ERROR, domain: SV.TO_DOMAIN_ERROR, user: SV.TO_USERNAME_ERROR }
     : { parse: SV.FROM_PARSE_ERROR, domain: SV.FROM_DOMAIN_ERROR, user: SV.FROM_USERNAME_ERROR };
-  let uri: Uri;
+  let uri: OsUri | null;
   try {
     const text = (which === 'To' ? msg.to() : msg.from()).uri;
     try {
-      uri = parseUri(text);
+      uri = opensipsView(parseUri(text));
     } catch {
       checkLoosely(text, codes.domain, codes.user, `'${which}' header`);
       throw new Error('unparsable');
@@ -140,8 +164,9 @@ function checkAddress(msg: SipMessage, which: 'To' | 'From'): void {
     if (e instanceof Invalid) throw e;
     return fail(codes.parse, `failed to parse '${which}' header`);
   }
-  if (isSip(uri) && !checkHostname(uri.host)) fail(codes.domain, `invalid domain for '${which}' header`);
-  if (isSip(uri) && uri.user !== null && !isUsername(uri.user)) fail(codes.user, `invalid username for '${which}' header`);
+  if (uri === null) return fail(codes.parse, `failed to parse '${which}' header`);
+  if (uri.kind === 'sip' && !checkHostname(uri.host)) fail(codes.domain, `invalid domain for '${which}' header`);
+  if (!isUsername(uri.user)) fail(codes.user, `invalid username for '${which}' header`);
 }
 
 const METHODS_WITH_CONTACT = new Set(['INVITE', 'REGISTER', 'UPDATE', 'SUBSCRIBE', 'REFER']);
@@ -176,7 +201,8 @@ function checkContacts(msg: SipMessage, method: string, isReply: boolean): void 
     } catch {
       return fail(SV.CONTACT_PARSE_ERROR, "failed to parse 'Contact' header");
     }
-    if (isSip(u) && u.host === '') fail(SV.CONTACT_PARSE_ERROR, "failed to parse 'Contact' header");
+    const os = opensipsView(u);
+    if (os === null || (os.kind === 'sip' && os.host === '')) fail(SV.CONTACT_PARSE_ERROR, "failed to parse 'Contact' header");
   }
 }
 
@@ -379,16 +405,18 @@ function validate(msg: SipMessage, flags: ReadonlySet<ValidateCheck>, proto: str
   if (msg.isRequest) {
     method = msg.method.toUpperCase();
     if (flags.has('ruri')) {
-      let uri: Uri;
+      let uri: OsUri | null;
       try {
-        uri = msg.requestUri();
+        uri = opensipsView(msg.requestUri());
       } catch {
         checkLoosely(msg.ruri, SV.BAD_HOSTNAME, SV.BAD_USERNAME, 'R-URI');
         return fail(SV.RURI_PARSE_ERROR, 'failed to parse R-URI');
       }
-      if (!isSip(uri)) return fail(SV.RURI_PARSE_ERROR, 'failed to parse R-URI');
-      if (!checkHostname(uri.host)) fail(SV.BAD_HOSTNAME, 'invalid domain for R-URI');
-      if (uri.user !== null && !isUsername(uri.user)) fail(SV.BAD_USERNAME, 'invalid username for R-URI');
+      if (uri === null) return fail(SV.RURI_PARSE_ERROR, 'failed to parse R-URI');
+      // OpenSIPS runs its hostname check on every R-URI; the empty host of a tel URI
+      // always fails it.
+      if (uri.kind === 'tel' || !checkHostname(uri.host)) fail(SV.BAD_HOSTNAME, 'invalid domain for R-URI');
+      if (!isUsername(uri.user)) fail(SV.BAD_USERNAME, 'invalid username for R-URI');
     }
     if (!flags.has('no-max-forwards') && !msg.hasHeader('Max-Forwards')) fail(SV.NO_MF, '');
     if (flags.has('contact')) checkContacts(msg, method, false);
