@@ -6,6 +6,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import fc from 'fast-check';
+import { parseMessage } from '@tsips/sip';
 import { sipmsgops } from './index';
 import { kitFor } from './kit.test-support';
 
@@ -37,5 +39,34 @@ describe('sipmsg_validate over the malformed-message corpus', () => {
     );
     const out = await kit.run(e.message.replace(/__ID__/g, 'c1'), { rcv: { proto: 'udp' } });
     expect({ rc: out.vars.rc, reason: out.vars.reason }).toEqual({ rc: e.rc, reason: e.rc === 1 ? 'unset' : e.reason });
+  });
+});
+
+const CODES = new Set([1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11, -12, -13, -14, -15, -16, -17, -18, -19, -20, -21, -22, -23, -24, -25, -26, -27, -28, -29, -30]);
+
+describe('sipmsg_validate over mutated corpus messages', () => {
+  it('never throws and always answers a documented code', async () => {
+    const kit = kitFor(
+      'loadmodule "sipmsgops.so"\nroute { sipmsg_validate("shrftc", $var(reason)); $var(rc) = $rc; sipmsg_validate("", $var(reason)); $var(rc2) = $rc; }',
+      sipmsgops,
+    );
+    const texts = scripted.map((e) => e.message.replace(/__ID__/g, 'fz'));
+    await fc.assert(
+      fc.asyncProperty(fc.nat(texts.length - 1), fc.nat(), fc.nat(40), fc.string({ unit: 'binary', maxLength: 12 }), async (which, at, cut, insert) => {
+        const t = texts[which]!;
+        const pos = at % t.length;
+        const mutated = t.slice(0, pos) + insert + t.slice(pos + cut);
+        try {
+          parseMessage(Buffer.from(mutated, 'utf8'), { keepShortBody: true });
+        } catch {
+          return; // the core drops what does not parse; nothing reaches the script
+        }
+        const out = await kit.run(mutated.includes('\r\n') ? mutated : `${mutated}\r\n`);
+        expect(out.logs.filter((l) => l.text.includes('() failed')).map((l) => l.text)).toEqual([]);
+        expect(CODES.has(out.vars.rc as number)).toBe(true);
+        expect(CODES.has(out.vars.rc2 as number)).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
   });
 });
