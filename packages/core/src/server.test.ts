@@ -187,6 +187,38 @@ error_route { test_reply(499, "$err.rreason c=$err.class l=$err.level"); }`);
     expect(r.text.split('\r\n')[0]).toBe('SIP/2.0 499 bad CSeq header c=1 l=3');
   });
 
+  it('leaves a missing Call-ID, CSeq, From or To to the script, whose reply leaves the header out (as OpenSIPS)', async () => {
+    const { server, port } = await start(`${BASE}
+route { test_reply(400, "Missing"); }`);
+    const ua = await peer();
+    for (const line of ['Call-ID: call-1@example.com\r\n', 'CSeq: 10 OPTIONS\r\n', 'From: <sip:alice@example.com>;tag=a1\r\n', 'To: <sip:tsips@127.0.0.1>\r\n']) {
+      await ua.send(OPTIONS(ua.port).replace(line, ''), port);
+      const r = await ua.next();
+      expect(r.text.startsWith('SIP/2.0 400 Missing\r\n')).toBe(true);
+      expect(r.text).not.toContain(line);
+    }
+    expect(server.core.statValue('core:bad_msg_hdr')).toBe(0);
+  });
+
+  it('drops a request without a usable top Via unanswered, error_route or not (as OpenSIPS)', async () => {
+    const { server, port } = await start(`${BASE}
+route { test_reply(200, "OK"); }
+error_route { test_reply(499, "error route"); }`);
+    const ua = await peer();
+    await ua.send(OPTIONS(ua.port).replace(/Via: .*\r\n/, ''), port);
+    await ua.send(OPTIONS(ua.port).replace(/Via: .*\r\n/, 'Via: garbage here\r\n'), port);
+    expect(await ua.silentFor(200)).toBe(true);
+    expect(server.core.statValue('core:bad_msg_hdr')).toBe(2);
+  });
+
+  it('gives the script a datagram whose body is shorter than its Content-Length', async () => {
+    const { port } = await start(`${BASE}
+route { test_reply(200, "Got it"); }`);
+    const ua = await peer();
+    await ua.send(OPTIONS(ua.port).replace('Content-Length: 0', 'Content-Length: 50') + 'short', port);
+    expect((await ua.next()).text.startsWith('SIP/2.0 200 Got it\r\n')).toBe(true);
+  });
+
   it('never answers a malformed ACK', async () => {
     const { port } = await start(`${BASE}
 route { test_reply(200, "OK"); }`);

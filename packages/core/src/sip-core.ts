@@ -37,7 +37,7 @@ export const L_INFO = 3;
 export const L_DBG = 4;
 
 const STREAM = { transport: 'stream' as const };
-const DATAGRAM = { transport: 'datagram' as const };
+const DATAGRAM = { transport: 'datagram' as const, keepShortBody: true };
 const ENDED: RunResult = Object.freeze({ code: 1, end: 'running' as const });
 const NO_RCV: ReceiveInfo = Object.freeze({ srcIp: '0.0.0.0', srcPort: 0, proto: 'udp', dstIp: '0.0.0.0', dstPort: 0 });
 
@@ -334,19 +334,21 @@ export class SipCore implements SipCoreApi {
     }
   }
 
-  /** The headers every message must have in a usable form (OpenSIPS parses these on receipt). */
+  /**
+   * What OpenSIPS's parse_msg() checks on receipt, before any script: the top Via must be
+   * there and parse (otherwise the message is dropped unanswered, error_route or not), and
+   * the CSeq and To headers, when present, must parse (OpenSIPS parses both eagerly; tsips
+   * answers 400 or runs error_route). A missing Call-ID, CSeq, From or To is left to the
+   * script, where sipmsg_validate() reports it (-3, -7, -8, -9), as in OpenSIPS.
+   */
   private check(msg: SipMessage): ScriptError | null {
     let what = 'Via';
     try {
       msg.topVia();
       what = 'CSeq';
-      msg.cseq();
-      what = 'Call-ID';
-      msg.callId();
-      what = 'From';
-      msg.fromTag();
+      if (msg.hasHeader('CSeq')) msg.cseq();
       what = 'To';
-      msg.toTag();
+      if (msg.hasHeader('To')) msg.toTag();
       return null;
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
@@ -359,7 +361,9 @@ export class SipCore implements SipCoreApi {
     this.stats.add('core:bad_msg_hdr');
     const line = this.badLog.admit(`bad message from ${rcv.proto}:${rcv.srcIp}:${rcv.srcPort}: ${err.info ?? ''}`);
     if (line !== null) this.logger.log(L_WARN, line);
-    if (msg === null || !msg.isRequest) return; // nothing to answer (garbage, or a broken reply)
+    // Nothing to answer: garbage, a broken reply, or no usable top Via (OpenSIPS drops
+    // those before error_route too).
+    if (msg === null || !msg.isRequest || err.rreason === 'bad Via header') return;
     this.stats.add('core:err_requests');
     const rt = this.runtime;
     if (rt !== null && rt.hasError) {

@@ -262,6 +262,13 @@ describe('parseMessage: body', () => {
     expect(e.message).toBe('Content-Length: body is 5 bytes, Content-Length says 50 (at offset 37)');
   });
 
+  it('datagram with keepShortBody: a shorter body is kept as it arrived', () => {
+    const m = parseMessage(Buffer.from('MESSAGE sip:x SIP/2.0\r\nl: 50\r\n\r\nhello'), { keepShortBody: true });
+    expect(m.bodyText()).toBe('hello');
+    expect(m.contentLength()).toBe(50);
+    expect(() => parseMessage(Buffer.from('MESSAGE sip:x SIP/2.0\r\nl: 50\r\n\r\nhello'), { transport: 'stream', keepShortBody: true })).toThrow(ParseError);
+  });
+
   it('datagram: no Content-Length means the rest of the datagram', () => {
     const m = parseMessage(Buffer.from('MESSAGE sip:x SIP/2.0\r\nCall-ID: a\r\n\r\nhello'));
     expect(m.bodyText()).toBe('hello');

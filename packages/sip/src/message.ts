@@ -44,6 +44,13 @@ export interface ParseOptions {
    * Content-Length is mandatory and must match the data exactly.
    */
   transport?: 'datagram' | 'stream';
+  /**
+   * Datagrams only: keep a message whose body is shorter than its Content-Length (the body
+   * is what arrived; contentLength() still says what the header declared) instead of
+   * refusing it. OpenSIPS accepts such a UDP request and leaves it to the script
+   * (sipmsg_validate() answers -5); the SIP core parses with this on.
+   */
+  keepShortBody?: boolean;
 }
 
 // Per-header slots in SipMessage#ix (one flat array of small integers, STRIDE per header line).
@@ -107,7 +114,7 @@ const VIA_ID = HeaderId.VIA as number;
 /** Parse one SIP request or reply. Throws ParseError (and nothing else) on malformed framing. */
 export function parseMessage(data: Buffer, opts?: ParseOptions): SipMessage {
   if (!Buffer.isBuffer(data)) throw new ParseError('message must be a Buffer', 'message', 0);
-  return new SipMessage(data, opts?.transport === 'stream');
+  return new SipMessage(data, opts?.transport === 'stream', opts?.keepShortBody === true);
 }
 
 /** Is `s` SIP-Version ("SIP/" 1*DIGIT "." 1*DIGIT, "SIP" in any case)? */
@@ -288,7 +295,7 @@ export class SipMessage {
   }
 
   /** Use parseMessage(). */
-  constructor(data: Buffer, stream: boolean) {
+  constructor(data: Buffer, stream: boolean, keepShortBody = false) {
     this.data = data;
     this.fromStream = stream;
     // Character checks read the bytes (a typed-array load is several times
@@ -493,6 +500,8 @@ export class SipMessage {
     this.declaredLength = declared;
     if (declared === -1) {
       if (stream) throw new ParseError('Content-Length is mandatory on stream transports', 'Content-Length', headersEnd);
+      this.bodyLength = available;
+    } else if (declared > available && !stream && keepShortBody) {
       this.bodyLength = available;
     } else if (declared > available) {
       throw new ParseError(`body is ${available} bytes, Content-Length says ${declared}`, 'Content-Length', len);

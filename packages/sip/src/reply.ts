@@ -34,7 +34,7 @@ export function newTag(): string {
   return randomBytes(8).toString('hex');
 }
 
-/** Build a reply to `req`. Throws ParseError when the request lacks a header the reply must copy. */
+/** Build a reply to `req`. Throws ParseError when the request has no Via to answer along. */
 export function buildReply(req: SipMessage, status: number, reason: string, opts: ReplyOptions = {}): Buffer {
   if (!req.isRequest) throw new ParseError('cannot reply to a reply', 'start-line', 0);
   if (!Number.isInteger(status) || status < 100 || status > 699) throw new ParseError(`status ${status} outside 100-699`, 'start-line', 0);
@@ -70,10 +70,10 @@ export function buildReply(req: SipMessage, status: number, reason: string, opts
       line(`;tag=${tag}\r\n`);
     } else line(copyLine(req, li.lineStart, li.valueEnd) + '\r\n', true);
   }
+  // Only the Via is needed to send a reply at all; a missing From, To, Call-ID or CSeq is
+  // simply not copied, as OpenSIPS's build_res_buf_from_sip_req() does (so the 400 that a
+  // script sends after sipmsg_validate() found one missing still goes out).
   if (firstVia) throw new ParseError('missing header', 'Via', 0);
-  for (let k = 0; k < need.length; k++) {
-    if (!(seen & (1 << k))) throw new ParseError('missing header', ['From', 'To', 'Call-ID', 'CSeq'][k], 0);
-  }
 
   if (opts.server !== undefined) {
     checkHeader('Server', opts.server);

@@ -73,12 +73,17 @@ describe('sipmsg_validate: what OpenSIPS answers for each broken message', () =>
 
   it('puts the reason text into the variable', async () => {
     expect(await validate(message({ headers: { 'Call-ID': null } }), '')).toEqual({ rc: -3, reason: "message doesn't have callid" });
-    expect(await validate(message({ contentLength: 20 }), '')).toEqual({ rc: -5, reason: `invalid body - content length 20 different than actual body ${SDP.length}` });
+    // A shorter Content-Length fails OpenSIPS's second comparison, whose reason ends in a newline.
+    expect(await validate(message({ contentLength: 20 }), '')).toEqual({ rc: -5, reason: `invalid body - content length 20 different than actual body ${SDP.length}\n` });
+    expect(await validate(message({ contentLength: 200 }), '')).toEqual({ rc: -5, reason: `invalid body - content length 200 different than actual body ${SDP.length}` });
+    expect(await validate(message({ contentLength: null }), '', { proto: 'tcp' })).toEqual({ rc: -4, reason: "message doesn't have Content Length header for proto 2" });
   });
 
   it('needs Content-Length on stream transports (-4)', async () => {
     expect((await validate(message({ contentLength: null }), null, { proto: 'tcp' })).rc).toBe(-4);
-    expect((await validate(message({ contentLength: null }), null, { proto: 'udp' })).rc).toBe(1);
+    // On UDP the header may be absent, but OpenSIPS then takes Content-Length as 0: a body fails.
+    expect((await validate(message({ contentLength: null }), null, { proto: 'udp' })).rc).toBe(-5);
+    expect((await validate(message({ contentLength: null, headers: { 'Content-Type': null }, body: '' }), null, { proto: 'udp' })).rc).toBe(1);
   });
 
   it('checks the SDP only with flag s (-6)', async () => {

@@ -60,6 +60,9 @@ class Invalid extends Error {
   }
 }
 
+/** OpenSIPS's enum sip_protos numbers, which its -4 reason prints. */
+const PROTO_NUMBER: Record<string, number> = { udp: 1, tcp: 2, tls: 3, sctp: 4, ws: 5, wss: 6 };
+
 const fail = (code: number, reason: string): never => {
   throw new Invalid(code, reason);
 };
@@ -95,7 +98,31 @@ export function isUsername(user: string): boolean {
   return true;
 }
 
-const isSip = (u: Uri): u is Extract<Uri, { host: string }> => u.scheme === 'sip' || u.scheme === 'sips';
+/**
+ * A URI as OpenSIPS's parse_uri() sees it, or null when that parser refuses it (it knows
+ * only sip, sips, tel, tels, urn:service and urn:nena:service). A tel/tels URI has its
+ * number as the user and an empty host; a urn:...service URI its service as the host.
+ */
+interface OsUri {
+  kind: 'sip' | 'tel' | 'urn';
+  host: string;
+  user: string;
+}
+
+function opensipsView(u: Uri): OsUri | null {
+  if (u.scheme === 'sip' || u.scheme === 'sips') {
+    const s = u as Extract<Uri, { host: string }>;
+    return { kind: 'sip', host: s.host, user: s.user ?? '' };
+  }
+  if (u.scheme === 'tel' || u.scheme === 'tels') {
+    const rest = u.raw.slice(u.raw.indexOf(':') + 1);
+    const semi = rest.indexOf(';');
+    return { kind: 'tel', host: '', user: semi === -1 ? rest : rest.slice(0, semi) };
+  }
+  const m = /^urn:(?:nena:)?service:([^;]*)/i.exec(u.raw);
+  if (m !== null) return { kind: 'urn', host: m[1]!, user: '' };
+  return null;
+}
 
 function parses(fn: () => unknown): boolean {
   try {
@@ -124,11 +151,11 @@ function checkAddress(msg: SipMessage, which: 'To' | 'From'): void {
   const codes = which === 'To'
     ? { parse: SV.TO_PARSE_ERROR, domain: SV.TO_DOMAIN_ERROR, user: SV.TO_USERNAME_ERROR }
     : { parse: SV.FROM_PARSE_ERROR, domain: SV.FROM_DOMAIN_ERROR, user: SV.FROM_USERNAME_ERROR };
-  let uri: Uri;
+  let uri: OsUri | null;
   try {
     const text = (which === 'To' ? msg.to() : msg.from()).uri;
     try {
-      uri = parseUri(text);
+      uri = opensipsView(parseUri(text));
     } catch {
       checkLoosely(text, codes.domain, codes.user, `'${which}' header`);
       throw new Error('unparsable');
@@ -137,8 +164,9 @@ function checkAddress(msg: SipMessage, which: 'To' | 'From'): void {
     if (e instanceof Invalid) throw e;
     return fail(codes.parse, `failed to parse '${which}' header`);
   }
-  if (isSip(uri) && !checkHostname(uri.host)) fail(codes.domain, `invalid domain for '${which}' header`);
-  if (isSip(uri) && uri.user !== null && !isUsername(uri.user)) fail(codes.user, `invalid username for '${which}' header`);
+  if (uri === null) return fail(codes.parse, `failed to parse '${which}' header`);
+  if (uri.kind === 'sip' && !checkHostname(uri.host)) fail(codes.domain, `invalid domain for '${which}' header`);
+  if (!isUsername(uri.user)) fail(codes.user, `invalid username for '${which}' header`);
 }
 
 const METHODS_WITH_CONTACT = new Set(['INVITE', 'REGISTER', 'UPDATE', 'SUBSCRIBE', 'REFER']);
@@ -173,14 +201,98 @@ function checkContacts(msg: SipMessage, method: string, isReply: boolean): void 
     } catch {
       return fail(SV.CONTACT_PARSE_ERROR, "failed to parse 'Contact' header");
     }
-    if (isSip(u) && u.host === '') fail(SV.CONTACT_PARSE_ERROR, "failed to parse 'Contact' header");
+    const os = opensipsView(u);
+    if (os === null || (os.kind === 'sip' && os.host === '')) fail(SV.CONTACT_PARSE_ERROR, "failed to parse 'Contact' header");
   }
 }
 
-/** Header bodies that must not be empty (flag h). */
-const MUST_HAVE_BODY = new Set(['call-id', 'proxy-require', 'unsupported', 'accept-language', 'organization', 'priority', 'subject', 'user-agent', 'retry-after']);
+/** Header bodies that must not be empty (flag h), compact forms included. */
+const MUST_HAVE_BODY = new Set([
+  'call-id', 'i', 'proxy-require', 'unsupported', 'accept-language', 'organization', 'priority',
+  'subject', 's', 'user-agent', 'accept-disposition', 'retry-after',
+]);
 
-/** Flag h: every header OpenSIPS knows how to parse must parse. */
+const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+const PRIVACY_VALUES = new Set(['critical', 'header', 'history', 'id', 'none', 'session', 'user']);
+
+/** `token *(;param)`: the shape of Event and Content-Disposition (params as in parse_params). */
+function tokenWithParams(value: string): boolean {
+  const parts = value.trim().split(';');
+  if (!TOKEN.test(parts[0]!.trim())) return false;
+  for (let i = 1; i < parts.length; i++) {
+    const p = parts[i]!.trim();
+    const eq = p.indexOf('=');
+    if (!TOKEN.test((eq === -1 ? p : p.slice(0, eq)).trim())) return false;
+  }
+  return true;
+}
+
+/** OpenSIPS's parse_privacy: priv-values separated by ';', `none` alone. */
+function privacyOk(value: string): boolean {
+  const v = value.trim();
+  if (v === '') return false;
+  const vals = v.split(';').map((x) => x.trim().toLowerCase());
+  if (!vals.every((x) => PRIVACY_VALUES.has(x))) return false;
+  return !(vals.includes('none') && vals.some((x) => x !== 'none'));
+}
+
+/** Accept: comma-separated media ranges (type/subtype, wildcards allowed), with params. */
+function acceptOk(value: string): boolean {
+  if (value.trim() === '') return true;
+  return value.split(',').every((item) => {
+    const range = item.split(';')[0]!.trim();
+    const slash = range.indexOf('/');
+    return slash > 0 && TOKEN.test(range.slice(0, slash).trim()) && TOKEN.test(range.slice(slash + 1).trim());
+  });
+}
+
+/** Call-Info: comma-separated `<uri> *(;param)`. */
+function callInfoOk(value: string): boolean {
+  const v = value.trim();
+  if (v === '') return false;
+  return parses(() => {
+    for (const na of parseNameAddrList(v, 'Call-Info')) if (na.uri === '') throw new Error('empty');
+  }) && /^<[^>]*>/.test(v);
+}
+
+/** The URI type class RFC 3325 pairs: 'sip' (sip/sips), 'tel' (tel/tels) or 'other'. */
+function uriClass(uri: string): 'sip' | 'tel' | 'other' {
+  const scheme = uri.slice(0, uri.indexOf(':')).toLowerCase();
+  return scheme === 'sip' || scheme === 'sips' ? 'sip' : scheme === 'tel' || scheme === 'tels' ? 'tel' : 'other';
+}
+
+/**
+ * P-Asserted-/P-Preferred-Identity (RFC 3325 as OpenSIPS enforces it): every value's URI
+ * parses, at most two values over all lines of that header, and two are one SIP(S) and one TEL(S).
+ */
+function identityOk(msg: SipMessage, name: string): boolean {
+  const uris: string[] = [];
+  const names = msg.headerNames();
+  for (let h = 0; h < names.length; h++) {
+    if (names[h]!.toLowerCase() !== name) continue;
+    try {
+      for (const na of parseNameAddrList(msg.headerValue(h) ?? '', names[h]!)) {
+        parseUri(na.uri);
+        uris.push(na.uri);
+      }
+    } catch {
+      return false;
+    }
+  }
+  if (uris.length > 2) return false;
+  if (uris.length === 2) {
+    const a = uriClass(uris[0]!);
+    const b = uriClass(uris[1]!);
+    if (!((a === 'sip' && b === 'tel') || (a === 'tel' && b === 'sip'))) return false;
+  }
+  return true;
+}
+
+/**
+ * Flag h, OpenSIPS's sip_validate_hdrs(): each header OpenSIPS has a parser for must parse.
+ * Not checked, as there: Require, Session-Expires (its parser's errors are positive codes,
+ * which the check does not see), and every header OpenSIPS does not know.
+ */
 function checkHeaderBodies(msg: SipMessage): boolean {
   const names = msg.headerNames();
   for (let h = 0; h < names.length; h++) {
@@ -191,17 +303,29 @@ function checkHeaderBodies(msg: SipMessage): boolean {
       case 'from': case 'f': case 'remote-party-id': case 'refer-to': case 'r':
         ok = parses(() => parseFromTo(value, names[h]!));
         break;
-      case 'p-asserted-identity': case 'p-preferred-identity': case 'diversion':
-        ok = parses(() => {
-          const list = parseNameAddrList(value, names[h]!);
-          for (const na of list) parseUri(na.uri);
-        });
+      case 'p-asserted-identity': case 'p-preferred-identity':
+        ok = identityOk(msg, name);
+        break;
+      case 'diversion':
+        ok = parses(() => parseNameAddrList(value, names[h]!));
         break;
       case 'max-forwards':
         ok = /^\d{1,5}$/.test(value.trim()) && Number(value.trim()) <= 65535;
         break;
-      case 'supported': case 'k': case 'allow': case 'require': case 'proxy-require': case 'unsupported':
-        ok = value.trim() === '' ? !MUST_HAVE_BODY.has(name) : parses(() => parseTokenList(value, names[h]!));
+      case 'supported': case 'k': case 'allow':
+        ok = value.trim() === '' || parses(() => parseTokenList(value, names[h]!));
+        break;
+      case 'accept':
+        ok = acceptOk(value);
+        break;
+      case 'privacy':
+        ok = privacyOk(value);
+        break;
+      case 'event': case 'o': case 'content-disposition':
+        ok = tokenWithParams(value);
+        break;
+      case 'call-info':
+        ok = callInfoOk(value);
         break;
       case 'contact': case 'm':
         ok = parses(() => msg.contacts());
@@ -219,10 +343,14 @@ function checkHeaderBodies(msg: SipMessage): boolean {
         ok = parses(() => parseExpires(value));
         break;
       case 'content-type': case 'c':
-        ok = parses(() => parseContentType(value));
+        // One media type, no wildcard.
+        ok = parses(() => {
+          const ct = parseContentType(value);
+          if (ct.mediaType.includes('*')) throw new Error('wildcard');
+        });
         break;
       default:
-        if (MUST_HAVE_BODY.has(name) || name === 'i') ok = value.trim() !== '';
+        if (MUST_HAVE_BODY.has(name)) ok = value.trim() !== '';
     }
     if (!ok) return false;
   }
@@ -242,15 +370,19 @@ function validate(msg: SipMessage, flags: ReadonlySet<ValidateCheck>, proto: str
 
   if (!msg.hasHeader('Call-ID')) fail(SV.NO_CALLID, "message doesn't have callid");
   const hasCl = msg.hasHeader('Content-Length');
-  if (proto !== 'udp' && !hasCl) fail(SV.NO_CONTENT_LENGTH, `message doesn't have Content Length header for proto ${proto}`);
+  if (proto !== 'udp' && !hasCl) fail(SV.NO_CONTENT_LENGTH, `message doesn't have Content Length header for proto ${PROTO_NUMBER[proto] ?? 0}`);
 
-  const layout = msg.layout;
-  const actualBody = msg.data.length - layout.bodyStart;
-  const declared = hasCl ? msg.contentLength() : actualBody;
+  // OpenSIPS compares get_content_length() (0 without the header) with two body sizes:
+  // first get_body()'s, which is cut to a shorter Content-Length, then (below) the raw
+  // bytes after the header section. A longer Content-Length fails the first comparison,
+  // a shorter one only the second, after the header checks.
+  const actualBody = msg.data.length - msg.layout.bodyStart;
+  const declared = hasCl ? msg.contentLength() : 0;
+  const cutBody = hasCl && declared < actualBody ? declared : actualBody;
   const isCancel = msg.isRequest && msg.method.toUpperCase() === 'CANCEL';
   if (!isCancel) {
-    if (declared !== actualBody) fail(SV.INVALID_CONTENT_LENGTH, `invalid body - content length ${declared} different than actual body ${actualBody}`);
-    if (actualBody > 0 && flags.has('sdp')) {
+    if (declared !== cutBody) fail(SV.INVALID_CONTENT_LENGTH, `invalid body - content length ${declared} different than actual body ${cutBody}`);
+    if (cutBody > 0 && flags.has('sdp')) {
       let ct = null;
       try {
         ct = msg.contentType();
@@ -273,16 +405,18 @@ function validate(msg: SipMessage, flags: ReadonlySet<ValidateCheck>, proto: str
   if (msg.isRequest) {
     method = msg.method.toUpperCase();
     if (flags.has('ruri')) {
-      let uri: Uri;
+      let uri: OsUri | null;
       try {
-        uri = msg.requestUri();
+        uri = opensipsView(msg.requestUri());
       } catch {
         checkLoosely(msg.ruri, SV.BAD_HOSTNAME, SV.BAD_USERNAME, 'R-URI');
         return fail(SV.RURI_PARSE_ERROR, 'failed to parse R-URI');
       }
-      if (!isSip(uri)) return fail(SV.RURI_PARSE_ERROR, 'failed to parse R-URI');
-      if (!checkHostname(uri.host)) fail(SV.BAD_HOSTNAME, 'invalid domain for R-URI');
-      if (uri.user !== null && !isUsername(uri.user)) fail(SV.BAD_USERNAME, 'invalid username for R-URI');
+      if (uri === null) return fail(SV.RURI_PARSE_ERROR, 'failed to parse R-URI');
+      // OpenSIPS runs its hostname check on every R-URI; the empty host of a tel URI
+      // always fails it.
+      if (uri.kind === 'tel' || !checkHostname(uri.host)) fail(SV.BAD_HOSTNAME, 'invalid domain for R-URI');
+      if (!isUsername(uri.user)) fail(SV.BAD_USERNAME, 'invalid username for R-URI');
     }
     if (!flags.has('no-max-forwards') && !msg.hasHeader('Max-Forwards')) fail(SV.NO_MF, '');
     if (flags.has('contact')) checkContacts(msg, method, false);
@@ -305,7 +439,8 @@ function validate(msg: SipMessage, flags: ReadonlySet<ValidateCheck>, proto: str
   }
 
   if (method !== 'CANCEL') {
-    if (declared !== actualBody) fail(SV.INVALID_CONTENT_LENGTH, `invalid body - content length ${declared} different than actual body ${actualBody}`);
+    // OpenSIPS ends this second reason with a newline.
+    if (declared !== actualBody) fail(SV.INVALID_CONTENT_LENGTH, `invalid body - content length ${declared} different than actual body ${actualBody}\n`);
     if (actualBody > 0 && !msg.hasHeader('Content-Type')) fail(SV.NO_CONTENT_TYPE, '');
   }
 

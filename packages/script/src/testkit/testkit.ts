@@ -146,7 +146,7 @@ export class ScriptTestKit {
         events.push(ev);
       },
     };
-    const msg: RuntimeMessage | null = message === null ? null : parseMessage(messageFromText(message));
+    const msg: RuntimeMessage | null = message === null ? null : parseMessage(messageFromText(message), { keepShortBody: true }); // as the SIP core parses a datagram
     const rcv: ReceiveInfo = { ...DEFAULT_RCV, ...opts.rcv };
     const ctx = this.script.createContext({ msg, rcv, sinks, clock: this.clock });
     const type = opts.route?.type ?? 'request';
