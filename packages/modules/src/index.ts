@@ -7,7 +7,7 @@ import { auth, createAuth } from './auth';
 import { auth_db, createAuthDb } from './auth_db';
 import { cachedb_local, createCachedbLocal } from './cachedb_local';
 import { createDbSqlite, db_sqlite } from './db_sqlite';
-import { dialog } from './dialog';
+import { createDialog, dialog } from './dialog';
 import { dispatcher } from './dispatcher';
 import { domain } from './domain';
 import { drouting } from './drouting';
@@ -69,6 +69,7 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   auth: createAuth,
   auth_db: createAuthDb,
   scanner: createScanner,
+  dialog: createDialog,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */
