@@ -247,6 +247,41 @@ describe('dialog over loopback UDP with the talk snippet', () => {
   });
 });
 
+describe('events and dialog variables', () => {
+  it('raises E_DLG_STATE_CHANGED on each transition; $DLG_count, $DLG_lifetime and $dlg_val read back', async () => {
+    const e = await start(`
+  if (has_totag()) {
+    loose_route();
+    if (is_method("INFO")) {
+      $dlg_val(seen) = "info";
+      t_reply(200, "n=$DLG_count life=$DLG_lifetime who=$dlg_val(who) did=$DLG_did");
+      exit;
+    }
+    t_relay();
+    exit;
+  }
+  create_dialog();
+  $dlg_val(who) = $fU;
+  record_route();
+  t_relay();
+}
+event_route[E_DLG_STATE_CHANGED] {
+  xlog("DLGEV $param(callid) $param(old_state)>$param(new_state)\n");
+`);
+    const c = await answer(e, 'ev1');
+    await e.uac.send(inDialog(e, c, 'ACK'), e.proxyPort);
+    await next(e.uas);
+    await e.uac.send(inDialog(e, c, 'INFO'), e.proxyPort);
+    expect((await nextOf(e.uac, 'ev1')).reason).toBe(`n=1 life=0 who=alice did=${c.did}`);
+    expect((mi(e, 'dialog:list') as { Dialogs: Array<{ values: Record<string, string> }> }).Dialogs[0]!.values).toEqual({ who: 'alice', seen: 'info' });
+    await e.uac.send(inDialog(e, c, 'BYE', { cseq: 3 }), e.proxyPort);
+    await nextOf(e.uas, 'ev1', (m) => m.method === 'BYE');
+    await new Promise((r) => setTimeout(r, 50));
+    const events = e.logs.filter((l) => l.includes('DLGEV ev1')).map((l) => /(\d>\d)/.exec(l)![1]);
+    expect(events).toEqual(['1>2', '2>3', '3>4', '4>5']);
+  });
+});
+
 describe('validate_dialog codes, match modes', () => {
   const CODES = `
   if (has_totag()) {
@@ -281,6 +316,31 @@ describe('validate_dialog codes, match modes', () => {
     expect(rerouted.getHeader('X-Rc')).toBe('-3');
     expect(rerouted.getHeaders('Route')).toEqual([]);
     expect((await rc(inDialog(e, c, 'INFO', { cseq: 7 }))).getHeader('X-Rc')).toBe('1');
+  });
+
+  it('keeps the route set toward the callee from the 200 and fix_route_dialog puts it back', async () => {
+    const e = await start(CODES);
+    await e.uac.send(invite(e, 'rs1'), e.proxyPort);
+    const inv = await nextOf(e.uas, 'rs1');
+    const hop = `<sip:127.0.0.1:${e.uas.port};lr;hop=2>`;
+    const headers: Array<[string, string]> = [['Record-Route', hop], ...inv.getHeaders('Record-Route').map((v) => ['Record-Route', v] as [string, string]), ['Contact', `<sip:bob@127.0.0.1:${e.uas.port}>`]];
+    await e.uas.send(buildReply(inv, 200, 'OK', { toTag: 'b-rs1', headers }), e.proxyPort);
+    const ok = await nextOf(e.uac, 'rs1');
+    const routeSet = [...ok.getHeaders('Record-Route')].reverse();
+    expect(routeSet[1]).toBe(hop);
+    const c: Call = { callId: 'rs1', inv, rr: routeSet, did: '' };
+    const good = await (async () => {
+      await e.uac.send(inDialog(e, c, 'ACK'), e.proxyPort);
+      return nextOf(e.uas, 'rs1');
+    })();
+    expect(good.getHeader('X-Rc')).toBe('1');
+    expect(good.getHeaders('Route')).toEqual([hop]);
+    // Without the callee-side hop: -3, and fix_route_dialog restores it (Route header and next hop).
+    await e.uac.send(inDialog(e, { ...c, rr: [routeSet[0]!] }, 'INFO', { cseq: 2 }), e.proxyPort);
+    const fixed = await nextOf(e.uas, 'rs1');
+    expect(fixed.getHeader('X-Rc')).toBe('-3');
+    expect(fixed.getHeaders('Route')).toEqual([hop]);
+    expect(fixed.ruri).toBe(`sip:bob@127.0.0.1:${e.uas.port}`);
   });
 
   it('matches by did, and by Call-ID and tags when the did is gone (mode did_fallback) but not in did_only', async () => {
@@ -395,6 +455,22 @@ describe('dialog lifetime, MI end, persistence', () => {
     // The 200s were absorbed: neither peer sees them come back.
     expect(await e.uac.silentFor(200)).toBe(true);
     expect(await e.uas.silentFor(100)).toBe(true);
+  });
+
+  it('default_timeout without B just forgets the dialog, sending nothing', async () => {
+    const e = await start(`
+  if (has_totag()) { loose_route(); t_relay(); exit; }
+  create_dialog();
+  record_route();
+  t_relay();
+`, 'modparam("dialog", "default_timeout", 1)');
+    const c = await answer(e, 't2');
+    await e.uac.send(inDialog(e, c, 'ACK'), e.proxyPort);
+    await next(e.uas);
+    expect((mi(e, 'dialog:list') as { Dialogs: unknown[] }).Dialogs).toHaveLength(1);
+    expect(await e.uac.silentFor(1400)).toBe(true);
+    expect(await e.uas.silentFor(50)).toBe(true);
+    expect((mi(e, 'dialog:list') as { Dialogs: unknown[] }).Dialogs).toHaveLength(0);
   });
 
   it('dlg_end_dlg ends a confirmed dialog with BYEs', async () => {

@@ -468,6 +468,15 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
       ctx.logError('create_dialog: the INVITE has no From tag');
       return -1;
     }
+    // A retransmitted INVITE (the script calls create_dialog before tm absorbs it) gets the same dialog.
+    for (let o = store.byCallId(callid) ?? null; o !== null; o = o.sameCallId) {
+      if (o.legs[CALLER].tag === from.tag && o.legs[CALLER].invCseq === cseq && o.state <= DLG_STATE.EARLY) {
+        st.dlg = o;
+        st.dir = 1;
+        st.dstLeg = CALLEE;
+        return 1;
+      }
+    }
     const d = newDialog(callid, from.uri, toUri, st.timeout ?? param<number>('default_timeout'));
     if (flags?.flags.has('bye-on-timeout')) d.flags |= DLG_FLAG_BYE_ON_TIMEOUT;
     const caller = d.legs[CALLER];
@@ -487,6 +496,8 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
     }
     tmApi.onReplyOut(ctx, (status, reply) => onInviteReply(d, status, reply));
     store.insert(d);
+    // Until it is answered the lifetime also bounds a dialog whose transaction never replies.
+    d.timer = timers.schedule(d, 0, d.timeout * 1000);
     stat('processed_dialogs');
     st.dlg = d;
     st.dir = 1;

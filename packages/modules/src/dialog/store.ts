@@ -168,14 +168,33 @@ export function callIdHash(callid: string, mask: number): number {
   return (h >>> 0) & mask;
 }
 
-/** Parses a did ("entry.id" in hex); null when malformed. */
+/** Parses a did ("entry.id" in hex); null when malformed. No allocation but the result. */
 export function parseDid(did: string): { hEntry: number; hId: number } | null {
-  const dot = did.indexOf('.');
-  if (dot <= 0 || dot === did.length - 1) return null;
-  const a = did.slice(0, dot);
-  const b = did.slice(dot + 1);
-  if (!/^[0-9a-fA-F]{1,8}$/.test(a) || !/^[0-9a-fA-F]{1,13}$/.test(b)) return null;
-  return { hEntry: parseInt(a, 16), hId: parseInt(b, 16) };
+  let hEntry = 0;
+  let hId = 0;
+  let i = 0;
+  const n = did.length;
+  for (; i < n; i++) {
+    const v = hexValue(did.charCodeAt(i));
+    if (v < 0) break;
+    hEntry = hEntry * 16 + v;
+  }
+  if (i === 0 || i > 8 || i >= n - 1 || did.charCodeAt(i) !== 0x2e) return null;
+  const start = ++i;
+  for (; i < n; i++) {
+    const v = hexValue(did.charCodeAt(i));
+    if (v < 0) return null;
+    hId = hId * 16 + v;
+  }
+  if (i - start > 13) return null;
+  return { hEntry, hId };
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
 }
 
 /**
