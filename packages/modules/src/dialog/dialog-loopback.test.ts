@@ -487,6 +487,28 @@ describe('dialog lifetime, MI end, persistence', () => {
     await expect(Promise.resolve().then(() => mi(e, 'dlg_end_dlg', { dialog_id: id }))).rejects.toThrow(/No such dialog/);
   });
 
+  it('db_mode 3 writes the dialogs at shutdown only and loads them back', async () => {
+    const m = new DbManager(tmpDir);
+    m.registerDriver(new SqliteDriver());
+    const conn = (await m.open('sqlite://dlg3.db')) as DbConnection;
+    await createSchema(conn, selectTables(['dialog']));
+    const url = `sqlite://${path.join(tmpDir, 'dlg3.db')}`;
+    const params = `modparam("dialog", "db_mode", 3)\nmodparam("dialog", "db_url", "${url}")`;
+    const e1 = await start(MAIN, params, undefined, [createDbSqlite()]);
+    const c = await answer(e1, 's3');
+    await e1.uac.send(inDialog(e1, c, 'ACK'), e1.proxyPort);
+    await next(e1.uas);
+    expect(await conn.query('dialog')).toEqual([]);
+    await e1.server.stop();
+    servers.splice(servers.indexOf(e1.server), 1);
+    const rows = (await conn.query('dialog')) as Array<Record<string, unknown>>;
+    expect(rows.map((r) => [r['callid'], r['state'], r['from_tag'], r['to_tag'], r['profiles']])).toEqual([['s3', 4, 'a-s3', 'b-s3', 'caller#alice;calls#']]);
+    await conn.close();
+    const e2 = await start(MAIN, params, { uac: e1.uac, uas: e1.uas }, [createDbSqlite()]);
+    const list = (mi(e2, 'dialog:list') as { Dialogs: Array<{ callid: string; did: string; values: Record<string, string> }> }).Dialogs;
+    expect(list.map((d) => [d.callid, d.did, d.values])).toEqual([['s3', c.did, { who: 'alice' }]]);
+  });
+
   it('db_mode 1 keeps confirmed dialogs across a restart: the BYE after restart still matches', async () => {
     const m = new DbManager(tmpDir);
     m.registerDriver(new SqliteDriver());

@@ -313,14 +313,20 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
   const nowMs = (): number => timers.now();
   const nowSec = (): number => Math.floor(timers.now() / 1000);
 
+  /** Database writes in flight (destroy waits for them before closing the connection). */
+  const inFlight = new Set<Promise<void>>();
+  const track = (p: Promise<void>, what: string, d: Dialog): void => {
+    const q = p.catch((e: unknown) => log(-1, `${what} dialog ${d.did}: ${errText(e)}`)).finally(() => inFlight.delete(q));
+    inFlight.add(q);
+  };
   const persist = (d: Dialog): void => {
     d.dirty = true;
     if (db === null || dbMode !== 1) return;
-    Promise.resolve(db.write(d)).catch((e: unknown) => log(-1, `writing dialog ${d.did} to the database: ${errText(e)}`));
+    track(db.write(d), 'writing to the database', d);
   };
   const unpersist = (d: Dialog): void => {
     if (db === null || dbMode === 3) return;
-    Promise.resolve(db.remove(d)).catch((e: unknown) => log(-1, `deleting dialog ${d.did} from the database: ${errText(e)}`));
+    track(db.remove(d), 'deleting from the database', d);
   };
 
   const setState = (d: Dialog, next: number): void => {
@@ -1090,6 +1096,7 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
       flushTimer = null;
       timers.stop();
       uac?.stop();
+      await Promise.all([...inFlight]);
       if (db !== null) {
         try {
           if (dbMode === 3) {
