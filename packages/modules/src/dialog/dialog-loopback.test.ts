@@ -318,6 +318,27 @@ describe('validate_dialog codes, match modes', () => {
     expect((await rc(inDialog(e, c, 'INFO', { cseq: 7 }))).getHeader('X-Rc')).toBe('1');
   });
 
+  it('a re-INVITE refreshes both targets: the caller Contact from the request, the callee one from its 2xx', async () => {
+    const e = await start(CODES);
+    const c = await answer(e, 'ri1');
+    await e.uac.send(inDialog(e, c, 'ACK'), e.proxyPort);
+    await nextOf(e.uas, 'ri1');
+    const callee2 = await UdpPeer.open();
+    peers.push(callee2);
+    const reinvite = inDialog(e, c, 'INVITE', { cseq: 2 }).replace('Content-Length: 0', `Contact: <sip:alice@127.0.0.1:${e.uac.port};new=1>\r\nContent-Length: 0`);
+    await e.uac.send(reinvite, e.proxyPort);
+    const inv2 = await nextOf(e.uas, 'ri1', (m) => m.method === 'INVITE');
+    expect(inv2.getHeader('X-Rc')).toBe('1');
+    await e.uas.send(buildReply(inv2, 200, 'OK', { headers: [['Contact', `<sip:bob@127.0.0.1:${callee2.port}>`]] }), e.proxyPort);
+    expect((await nextOf(e.uac, 'ri1', (m) => m.status === 200)).status).toBe(200);
+    const legs = (mi(e, 'dialog:list') as { Dialogs: Array<{ caller_contact: string; CALLEES: Array<{ callee_contact: string }> }> }).Dialogs[0]!;
+    expect(legs.caller_contact).toBe(`sip:alice@127.0.0.1:${e.uac.port};new=1`);
+    expect(legs.CALLEES[0]!.callee_contact).toBe(`sip:bob@127.0.0.1:${callee2.port}`);
+    // The caller's next request goes to the new callee target and validates.
+    await e.uac.send(inDialog(e, c, 'INFO', { cseq: 3, ruri: `sip:bob@127.0.0.1:${callee2.port}` }), e.proxyPort);
+    expect((await nextOf(callee2, 'ri1')).getHeader('X-Rc')).toBe('1');
+  });
+
   it('keeps the route set toward the callee from the 200 and fix_route_dialog puts it back', async () => {
     const e = await start(CODES);
     await e.uac.send(invite(e, 'rs1'), e.proxyPort);

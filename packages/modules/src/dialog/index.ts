@@ -589,6 +589,20 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
       }
       return;
     }
+    if ((method === 'INVITE' || method === 'UPDATE') && d.state >= DLG_STATE.CONFIRMED_NA && d.state < DLG_STATE.DELETED) {
+      // Target refresh (RFC 3261 §12.2): the sender's Contact now, the other side's from its 2xx.
+      const src = d.legs[dstLeg === CALLER ? CALLEE : CALLER];
+      const contact = safe(() => msg.contacts().contacts[0]?.uri);
+      if (contact) src.contact = contact;
+      tmApi?.onReplyOut?.(ctx, (status, reply) => {
+        if (status < 200 || status >= 300 || reply === null || d.state === DLG_STATE.DELETED) return;
+        const c = safe(() => reply.contacts().contacts[0]?.uri);
+        if (c) {
+          leg.contact = c;
+          persist(d);
+        }
+      });
+    }
     if (d.state === DLG_STATE.CONFIRMED_NA || d.state === DLG_STATE.CONFIRMED) {
       const t = peek(ctx)?.timeout ?? null;
       if (t !== null && t !== d.timeout) {
