@@ -158,10 +158,10 @@ describe('declared MI commands and pseudo-variables', () => {
     expect(logs[0]!.text).toContain('$DLG_json cannot be read yet');
     expect(access.set).toBeUndefined();
 
-    const flags = registry.findPvar('DLG_flags')!.pvar.bind({ name: null, index: null, raw: '$DLG_flags', env: { varSlot: () => 0 } });
+    const flags = registry.findPvar('DLG_del_delay')!.pvar.bind({ name: null, index: null, raw: '$DLG_del_delay', env: { varSlot: () => 0 } });
     const rec = recordingContext();
     flags.set!(rec.ctx, 30, '=');
-    expect(rec.logs[0]!.text).toContain('$DLG_flags cannot be written yet');
+    expect(rec.logs[0]!.text).toContain('$DLG_del_delay cannot be written yet');
   });
 });
 

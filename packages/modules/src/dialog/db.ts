@@ -70,6 +70,7 @@ export class DialogDb {
       [c.timeout]: d.startTime + d.timeout,
       [c.vars]: vars,
       [c.profiles]: ProfileTable.serialize(d),
+      [c.script_flags]: d.userFlags === 0 ? null : String(d.userFlags),
       [c.module_flags]: 0,
       [c.flags]: d.flags,
     };
@@ -114,6 +115,7 @@ export class DialogDb {
       d.state = state;
       d.startTime = start;
       d.flags = num(r[c.flags]);
+      d.userFlags = num(r[c.script_flags]) >>> 0;
       const caller = d.legs[CALLER];
       const callee = d.legs[CALLEE];
       caller.tag = str(r[c.from_tag]);

@@ -254,6 +254,10 @@ describe('events and dialog variables', () => {
     loose_route();
     if (is_method("INFO")) {
       $dlg_val(seen) = "info";
+      if (!is_dlg_flag_set("billed")) set_dlg_flag("billed");
+      if (test_and_set_dlg_flag("3", 1)) $var(t) = "changed"; else $var(t) = "same";
+      if (!test_and_set_dlg_flag("3", 1)) $var(t) = $var(t) + "/same";
+      append_to_reply("X-Flags: $DLG_flags $var(t)\r\n");
       t_reply(200, "n=$DLG_count life=$DLG_lifetime who=$dlg_val(who) did=$DLG_did");
       exit;
     }
@@ -272,7 +276,9 @@ event_route[E_DLG_STATE_CHANGED] {
     await e.uac.send(inDialog(e, c, 'ACK'), e.proxyPort);
     await next(e.uas);
     await e.uac.send(inDialog(e, c, 'INFO'), e.proxyPort);
-    expect((await nextOf(e.uac, 'ev1')).reason).toBe(`n=1 life=0 who=alice did=${c.did}`);
+    const info = await nextOf(e.uac, 'ev1');
+    expect(info.reason).toBe(`n=1 life=0 who=alice did=${c.did}`);
+    expect(info.getHeader('X-Flags')).toBe('9 changed/same');
     expect((mi(e, 'dialog:list') as { Dialogs: Array<{ values: Record<string, string> }> }).Dialogs[0]!.values).toEqual({ who: 'alice', seen: 'info' });
     await e.uac.send(inDialog(e, c, 'BYE', { cseq: 3 }), e.proxyPort);
     await nextOf(e.uas, 'ev1', (m) => m.method === 'BYE');

@@ -789,6 +789,59 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
     },
   };
 
+  /** Bit of a dialog flag given by number or by name (names get the lowest free bit, per instance). */
+  const flagNames = new Map<string, number>();
+  const flagBit = (ctx: ScriptContext, fn: string, flag: string): number => {
+    const t = flag.trim();
+    if (/^\d+$/.test(t)) return Number(t);
+    let bit = flagNames.get(t);
+    if (bit === undefined) {
+      const used = new Set(flagNames.values());
+      for (let b = 0; b < 32 && bit === undefined; b++) if (!used.has(b)) bit = b;
+      if (bit === undefined) {
+        ctx.logError(`${fn}: no free dialog flag bit for '${t}'`);
+        return -1;
+      }
+      flagNames.set(t, bit);
+    }
+    return bit;
+  };
+  const withFlag = (fn: string, act: (d: Dialog, mask: number, ctx: ScriptContext) => number) => (ctx: ScriptContext, flag: string): number => {
+    const d = currentDialog(ctx);
+    if (d === null) {
+      ctx.logError(`${fn}: no dialog for this message`);
+      return -1;
+    }
+    const bit = flagBit(ctx, fn, flag);
+    if (bit < 0) return -1;
+    return act(d, (1 << bit) >>> 0, ctx);
+  };
+  impls['set_dlg_flag'] = withFlag('set_dlg_flag', (d, mask) => {
+    d.userFlags = (d.userFlags | mask) >>> 0;
+    if (d.inDb) persist(d);
+    return 1;
+  });
+  impls['reset_dlg_flag'] = withFlag('reset_dlg_flag', (d, mask) => {
+    d.userFlags = (d.userFlags & ~mask) >>> 0;
+    if (d.inDb) persist(d);
+    return 1;
+  });
+  impls['is_dlg_flag_set'] = withFlag('is_dlg_flag_set', (d, mask) => ((d.userFlags & mask) !== 0 ? 1 : -1));
+  impls['test_and_set_dlg_flag'] = (ctx: ScriptContext, flag: string, value: number) => {
+    if (value !== 0 && value !== 1) {
+      ctx.logError(`test_and_set_dlg_flag: only 0 or 1 accepted, got ${value}`);
+      return -1;
+    }
+    return withFlag('test_and_set_dlg_flag', (d, mask) => {
+      const isSet = (d.userFlags & mask) !== 0;
+      // True when the flag had the other value and was changed to `value`.
+      if (isSet === (value === 1)) return -1;
+      d.userFlags = (value === 1 ? d.userFlags | mask : d.userFlags & ~mask) >>> 0;
+      if (d.inDb) persist(d);
+      return 1;
+    })(ctx, flag);
+  };
+
   const setVal = (d: Dialog, name: string, value: ScriptValue): void => {
     if (value === null) d.vals?.delete(name);
     else (d.vals ??= new Map()).set(name, String(value));
@@ -834,6 +887,23 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
     }),
     DLG_count: ro(() => store.size),
     DLG_end_reason: ro((ctx) => currentDialog(ctx)?.endReason ?? null),
+    DLG_flags: () => ({
+      get: (ctx) => currentDialog(ctx)?.userFlags ?? null,
+      set: (ctx, value) => {
+        const d = currentDialog(ctx);
+        if (d === null) {
+          ctx.logError('$DLG_flags: no dialog for this message');
+          return;
+        }
+        const n = value === null ? 0 : Number(value);
+        if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+          ctx.logError(`$DLG_flags: '${value}' is not a flag mask`);
+          return;
+        }
+        d.userFlags = n >>> 0;
+        if (d.inDb) persist(d);
+      },
+    }),
     DLG_timeout: () => ({
       get: (ctx) => {
         const st = peek(ctx);
@@ -903,7 +973,7 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
       ID: String(d.dbId),
       did: d.did,
       state: d.state,
-      user_flags: 0,
+      user_flags: d.userFlags,
       timestart: d.startTime,
       timeout: d.startTime === 0 ? 0 : d.startTime + d.timeout,
       callid: d.callid,

@@ -49,6 +49,8 @@ export class Dialog implements TimerTarget {
   /** Lifetime in seconds from confirmation. */
   timeout: number;
   flags = 0;
+  /** Script dialog flags (set_dlg_flag, $DLG_flags). */
+  userFlags = 0;
   readonly legs: [DlgLeg, DlgLeg] = [new DlgLeg(), new DlgLeg()];
   vals: Map<string, string> | null = null;
   /** Profile memberships: profile name, then value ('' for profiles without value). */
