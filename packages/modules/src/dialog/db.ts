@@ -73,6 +73,9 @@ export class DialogDb {
       [c.script_flags]: d.userFlags === 0 ? null : String(d.userFlags),
       [c.module_flags]: 0,
       [c.flags]: d.flags,
+      rt_on_answer: d.rtAnswer,
+      rt_on_timeout: d.rtTimeout,
+      rt_on_hangup: d.rtHangup,
     };
   }
 
@@ -116,6 +119,9 @@ export class DialogDb {
       d.startTime = start;
       d.flags = num(r[c.flags]);
       d.userFlags = num(r[c.script_flags]) >>> 0;
+      d.rtAnswer = r['rt_on_answer'] == null ? null : str(r['rt_on_answer']);
+      d.rtTimeout = r['rt_on_timeout'] == null ? null : str(r['rt_on_timeout']);
+      d.rtHangup = r['rt_on_hangup'] == null ? null : str(r['rt_on_hangup']);
       const caller = d.legs[CALLER];
       const callee = d.legs[CALLEE];
       caller.tag = str(r[c.from_tag]);

@@ -500,6 +500,43 @@ describe('dialog lifetime, MI end, persistence', () => {
     expect((mi(e, 'dialog:list') as { Dialogs: unknown[] }).Dialogs).toHaveLength(0);
   });
 
+  it('dlg_on_answer, dlg_on_timeout (which may extend the lifetime) and dlg_on_hangup routes run', async () => {
+    const e = await start(`
+  if (has_totag()) { loose_route(); t_relay(); exit; }
+  create_dialog("B");
+  dlg_on_answer("ans");
+  dlg_on_timeout("tmo");
+  dlg_on_hangup("hup");
+  record_route();
+  t_relay();
+}
+route[ans] {
+  xlog("ANSWER $DLG_status $ci\n");
+}
+route[tmo] {
+  xlog("TIMEOUT $DLG_status\n");
+  if ($dlg_val(ext) == NULL) {
+    $dlg_val(ext) = "1";
+    $DLG_timeout = 1;
+  }
+}
+route[hup] {
+  xlog("HANGUP $DLG_end_reason\n");
+`, 'modparam("dialog", "default_timeout", 1)');
+    const c = await answer(e, 'rt1');
+    await e.uac.send(inDialog(e, c, 'ACK'), e.proxyPort);
+    await next(e.uas);
+    const t0 = Date.now();
+    const [a, b] = await Promise.all([nextOf(e.uac, 'rt1', (m) => m.method === 'BYE'), nextOf(e.uas, 'rt1', (m) => m.method === 'BYE')]);
+    // One extension of 1 s: the BYEs come after about 2 s, not 1.
+    expect(Date.now() - t0).toBeGreaterThan(1500);
+    await e.uac.send(buildReply(a, 200, 'OK'), e.proxyPort);
+    await e.uas.send(buildReply(b, 200, 'OK'), e.proxyPort);
+    await new Promise((r) => setTimeout(r, 50));
+    const lines = e.logs.filter((l) => /ANSWER|TIMEOUT|HANGUP/.test(l)).map((l) => /(ANSWER.*|TIMEOUT.*|HANGUP.*)/.exec(l)![1]);
+    expect(lines).toEqual(['ANSWER 3 rt1', 'TIMEOUT 4', 'TIMEOUT 4', 'HANGUP Lifetime Timeout']);
+  });
+
   it('dlg_end_dlg ends a confirmed dialog with BYEs', async () => {
     const e = await start(MAIN);
     const c = await answer(e, 'e1');

@@ -4,7 +4,7 @@
  * tags), validated (CSeq, remote target, route set), timed out, counted in profiles, and
  * optionally kept in the database. State changes raise E_DLG_STATE_CHANGED.
  */
-import type { FixupArg, FunctionExport, MiExport, ModparamExport, ModuleEnv, ModuleExports, PvarExport, PvRef, ScriptContext, ScriptValue } from '@tsips/script';
+import type { FixupArg, FunctionExport, MiExport, ModparamExport, ModuleEnv, ModuleExports, PvarExport, PvRef, ReceiveInfo, ScriptContext, ScriptValue } from '@tsips/script';
 import { CORE, checkTableVersion, dbManagerOf, type DbConnection, type SipCoreApi } from '@tsips/core';
 import { parseMessage, parseUri, type SipMessage } from '@tsips/sip';
 import { implementedMi } from '../shared/declare';
@@ -343,8 +343,30 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
     });
   };
 
+  /** Runs a dlg_on_* route with the dialog as the current one (msg: the message behind the event, if any). */
+  const runDlgRoute = (d: Dialog, name: string, msg: SipMessage | null, rcv: ReceiveInfo | null, dir = 0, dstLeg = -1): Promise<void> => {
+    if (core === null) return Promise.resolve();
+    let run: Promise<unknown>;
+    try {
+      run = core.runRoute('request', name, msg, rcv, (c) => {
+        c.moduleState.set(CTX_KEY, { dlg: d, dir, dstLeg, timeout: null } satisfies DlgCtx);
+      });
+    } catch (e) {
+      log(-1, `dialog ${d.did}: route '${name}': ${errText(e)}`);
+      return Promise.resolve();
+    }
+    return run.then(() => undefined, (e: unknown) => log(-1, `dialog ${d.did}: route '${name}': ${errText(e)}`));
+  };
+
   /** The dialog ended: out of the table, the profiles, the timer and the database. */
-  const destroy = (d: Dialog, reason: string): void => {
+  const destroy = (d: Dialog, reason: string, hangupMsg: SipMessage | null = null, rcv: ReceiveInfo | null = null, dir = 0, dstLeg = -1): void => {
+    const wasConfirmed = d.state === DLG_STATE.CONFIRMED || d.state === DLG_STATE.CONFIRMED_NA;
+    if (wasConfirmed && d.rtHangup !== null) {
+      const name = d.rtHangup;
+      d.rtHangup = null;
+      d.endReason ??= reason;
+      void runDlgRoute(d, name, hangupMsg, rcv, dir, dstLeg);
+    }
     if (d.state !== DLG_STATE.DELETED) setState(d, DLG_STATE.DELETED);
     d.endReason ??= reason;
     d.timer = timers.cancel(d.timer);
@@ -354,6 +376,19 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
   };
 
   const expire = (d: Dialog): void => {
+    if (d.state === DLG_STATE.DELETED) return;
+    if (d.rtTimeout !== null && (d.state === DLG_STATE.CONFIRMED || d.state === DLG_STATE.CONFIRMED_NA)) {
+      // dlg_on_timeout runs first; when it gives the dialog a new $DLG_timeout the dialog lives on.
+      const name = d.rtTimeout;
+      void runDlgRoute(d, name, null, null).then(() => {
+        if (d.timer === null) expired(d);
+      });
+      return;
+    }
+    expired(d);
+  };
+
+  const expired = (d: Dialog): void => {
     if (d.state === DLG_STATE.DELETED) return;
     stat('expired_dialogs');
     log(3, `dialog ${d.did} (${d.callid}) reached its lifetime of ${d.timeout}s`);
@@ -412,6 +447,7 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
       setState(d, DLG_STATE.CONFIRMED_NA);
       startLifetime(d);
       persist(d);
+      if (d.rtAnswer !== null) void runDlgRoute(d, d.rtAnswer, reply, null, 2, CALLER);
       return;
     }
     if (d.state === DLG_STATE.UNCONFIRMED || d.state === DLG_STATE.EARLY) {
@@ -583,7 +619,7 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
     }
     if (method === 'BYE') {
       if (d.state === DLG_STATE.CONFIRMED_NA || d.state === DLG_STATE.CONFIRMED) {
-        destroy(d, dstLeg === CALLER ? 'Upstream BYE' : 'Downstream BYE');
+        destroy(d, dstLeg === CALLER ? 'Upstream BYE' : 'Downstream BYE', msg, ctx.rcv, dstLeg === CALLER ? 2 : 1, dstLeg);
       } else if (d.state !== DLG_STATE.DELETED) {
         log(1, `dialog ${d.did}: BYE in state ${d.state} (not confirmed); ignored by the state machine`);
       }
@@ -725,6 +761,16 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
 
   const currentDialog = (ctx: ScriptContext): Dialog | null => peek(ctx)?.dlg ?? null;
 
+  const onRoute = (ctx: ScriptContext, fn: string, which: 'rtAnswer' | 'rtTimeout' | 'rtHangup', name: string | null): number => {
+    const d = currentDialog(ctx);
+    if (d === null) {
+      ctx.logError(`${fn}: no dialog for this message (create_dialog first)`);
+      return -1;
+    }
+    d[which] = name;
+    return 1;
+  };
+
   const impls: Record<string, FunctionExport['impl']> = {
     create_dialog: createDlg,
     match_dialog: (ctx: ScriptContext, mode: string | null) => {
@@ -732,6 +778,9 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
       return matchRequest(ctx, m);
     },
     validate_dialog: validate,
+    dlg_on_answer: (ctx: ScriptContext, name: string | null) => onRoute(ctx, 'dlg_on_answer', 'rtAnswer', name),
+    dlg_on_timeout: (ctx: ScriptContext, name: string | null) => onRoute(ctx, 'dlg_on_timeout', 'rtTimeout', name),
+    dlg_on_hangup: (ctx: ScriptContext, name: string | null) => onRoute(ctx, 'dlg_on_hangup', 'rtHangup', name),
     fix_route_dialog: fixRoute,
     set_dlg_profile: (ctx: ScriptContext, name: string, value: string | null, clear: number | null) => {
       const d = currentDialog(ctx);

@@ -58,6 +58,10 @@ export class Dialog implements TimerTarget {
   timer: TimerEntry | null = null;
   /** Next dialog with the same Call-ID (forked or repeated calls). */
   sameCallId: Dialog | null = null;
+  /** dlg_on_answer / dlg_on_timeout / dlg_on_hangup route names (null: none). */
+  rtAnswer: string | null = null;
+  rtTimeout: string | null = null;
+  rtHangup: string | null = null;
   /** Why it ended (for $DLG_end_reason / logs). */
   endReason: string | null = null;
   /** Written to the database since the last change. */
