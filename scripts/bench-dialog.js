@@ -19,6 +19,8 @@ const { ProfileTable } = require(path.join(dist, 'dialog', 'profiles.js'));
 const { TimerQueue } = require(path.join(dist, 'tm', 'timer-queue.js'));
 
 const N = Number(process.argv[2]) > 0 ? Number(process.argv[2]) : 100000;
+// --no-profile: leave the profile membership out (to see what it costs).
+const withProfile = !process.argv.includes('--no-profile');
 const gc = typeof global.gc === 'function' ? global.gc : null;
 if (gc === null) console.warn('run with --expose-gc for stable heap numbers');
 
@@ -60,7 +62,7 @@ for (let i = 0; i < N; i++) {
   d.state = DLG_STATE.CONFIRMED;
   d.startTime = Math.floor(Date.now() / 1000);
   store.insert(d);
-  profiles.add(caller, d, `user${i}`);
+  if (withProfile) profiles.add(caller, d, `user${i}`);
   d.timer = timers.schedule(d, 0, 43200 * 1000);
   if (i % 97 === 0) ids.push([d.did, callid, a.tag, b.tag]);
 }

@@ -109,17 +109,17 @@ async function next(p: Peer, ms = 2000): Promise<SipMessage> {
 }
 
 /** Next message that is not a 100 Trying. */
-async function nextNon100(p: Peer): Promise<SipMessage> {
+async function nextNon100(p: Peer, ms = 2000): Promise<SipMessage> {
   for (;;) {
-    const m = await next(p);
+    const m = await next(p, ms);
     if (m.isRequest || m.status !== 100) return m;
   }
 }
 
 /** Next message of that Call-ID (retransmissions of earlier calls are skipped). */
-async function nextOf(p: Peer, callId: string, pred: (m: SipMessage) => boolean = () => true): Promise<SipMessage> {
+async function nextOf(p: Peer, callId: string, pred: (m: SipMessage) => boolean = () => true, ms = 2000): Promise<SipMessage> {
   for (;;) {
-    const m = await nextNon100(p);
+    const m = await nextNon100(p, ms);
     if (m.callId() === callId && pred(m)) return m;
   }
 }
@@ -282,7 +282,7 @@ event_route[E_DLG_STATE_CHANGED] {
     expect((mi(e, 'dialog:list') as { Dialogs: Array<{ values: Record<string, string> }> }).Dialogs[0]!.values).toEqual({ who: 'alice', seen: 'info' });
     await e.uac.send(inDialog(e, c, 'BYE', { cseq: 3 }), e.proxyPort);
     await nextOf(e.uas, 'ev1', (m) => m.method === 'BYE');
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
     const events = e.logs.filter((l) => l.includes('DLGEV ev1')).map((l) => /(\d>\d)/.exec(l)![1]);
     expect(events).toEqual(['1>2', '2>3', '3>4', '4>5']);
   });
@@ -527,12 +527,12 @@ route[hup] {
     await e.uac.send(inDialog(e, c, 'ACK'), e.proxyPort);
     await next(e.uas);
     const t0 = Date.now();
-    const [a, b] = await Promise.all([nextOf(e.uac, 'rt1', (m) => m.method === 'BYE'), nextOf(e.uas, 'rt1', (m) => m.method === 'BYE')]);
+    const [a, b] = await Promise.all([nextOf(e.uac, 'rt1', (m) => m.method === 'BYE', 5000), nextOf(e.uas, 'rt1', (m) => m.method === 'BYE', 5000)]);
     // One extension of 1 s: the BYEs come after about 2 s, not 1.
     expect(Date.now() - t0).toBeGreaterThan(1500);
     await e.uac.send(buildReply(a, 200, 'OK'), e.proxyPort);
     await e.uas.send(buildReply(b, 200, 'OK'), e.proxyPort);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
     const lines = e.logs.filter((l) => /ANSWER|TIMEOUT|HANGUP/.test(l)).map((l) => /(ANSWER.*|TIMEOUT.*|HANGUP.*)/.exec(l)![1]);
     expect(lines).toEqual(['ANSWER 3 rt1', 'TIMEOUT 4', 'TIMEOUT 4', 'HANGUP Lifetime Timeout']);
   });
@@ -585,7 +585,7 @@ route[hup] {
     const c = await answer(e1, 'r1');
     await e1.uac.send(inDialog(e1, c, 'ACK'), e1.proxyPort);
     await next(e1.uas);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
     await e1.server.stop();
     servers.splice(servers.indexOf(e1.server), 1);
 
@@ -598,7 +598,7 @@ route[hup] {
     await e2.uac.send(inDialog(e2, { ...c, rr }, 'BYE'), e2.proxyPort);
     const bye = await nextNon100(e2.uas);
     expect(bye.getHeader('X-Dlg')).toBe('5 downstream');
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
     const m2 = new DbManager(tmpDir);
     m2.registerDriver(new SqliteDriver());
     const c2 = (await m2.open(url)) as DbConnection;
