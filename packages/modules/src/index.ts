@@ -7,7 +7,7 @@ import { auth, createAuth } from './auth';
 import { auth_db, createAuthDb } from './auth_db';
 import { cachedb_local, createCachedbLocal } from './cachedb_local';
 import { createDbSqlite, db_sqlite } from './db_sqlite';
-import { dialog } from './dialog';
+import { createDialog, dialog } from './dialog';
 import { dispatcher } from './dispatcher';
 import { domain } from './domain';
 import { drouting } from './drouting';
@@ -71,6 +71,7 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   scanner: createScanner,
   permissions: createPermissions,
   userblacklist: createUserblacklist,
+  dialog: createDialog,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */

@@ -150,18 +150,18 @@ describe('declared MI commands and pseudo-variables', () => {
   });
 
   it('a pseudo-variable reads as NULL with a logged error, and a write changes nothing but logs', () => {
-    const status = registry.findPvar('DLG_status')!;
+    const status = registry.findPvar('DLG_json')!;
     expect(status.module).toBe('dialog');
-    const access = status.pvar.bind({ name: null, index: null, raw: '$DLG_status', env: { varSlot: () => 0 } });
+    const access = status.pvar.bind({ name: null, index: null, raw: '$DLG_json', env: { varSlot: () => 0 } });
     const { ctx, logs } = recordingContext();
     expect(access.get(ctx)).toBeNull();
-    expect(logs[0]!.text).toContain('$DLG_status cannot be read yet');
+    expect(logs[0]!.text).toContain('$DLG_json cannot be read yet');
     expect(access.set).toBeUndefined();
 
-    const timeout = registry.findPvar('DLG_timeout')!.pvar.bind({ name: null, index: null, raw: '$DLG_timeout', env: { varSlot: () => 0 } });
+    const flags = registry.findPvar('DLG_del_delay')!.pvar.bind({ name: null, index: null, raw: '$DLG_del_delay', env: { varSlot: () => 0 } });
     const rec = recordingContext();
-    timeout.set!(rec.ctx, 30, '=');
-    expect(rec.logs[0]!.text).toContain('$DLG_timeout cannot be written yet');
+    flags.set!(rec.ctx, 30, '=');
+    expect(rec.logs[0]!.text).toContain('$DLG_del_delay cannot be written yet');
   });
 });
 

@@ -12,6 +12,7 @@ import { intParam, strParam } from '../shared/declare';
 import { oneOf, regex, staticStr, str } from '../shared/params';
 import { REQ, REQ_BRANCH_FAIL } from '../shared/routes';
 import { currentText, layoutOf, replaceMessage, sipMessage } from '../sipmsgops/message-edit';
+import { RR, type LooseRouteHook } from './api';
 import { LocalView, uriTarget, type RrAddress } from './local';
 import { isDoubleRr, isStrict, maddrUri, readRouteSet, uriParamString, writeRouteSet, type RouteEntry } from './route-set';
 
@@ -122,6 +123,7 @@ export function createRr(): ModuleExports {
   let socketMismatchWarning = 1;
   let local = new LocalView(null);
   let env: ModuleEnv | null = null;
+  const looseHooks: LooseRouteHook[] = [];
 
   const warn = (ctx: ScriptContext, text: string): void => {
     if (env !== null) env.log(1, text);
@@ -265,8 +267,18 @@ export function createRr(): ModuleExports {
       return local.isMyself(ctx, t);
     };
     const hasGr = /;gr(?:[=;?]|$)/i.test(ruri);
-    if (!preloaded && isOurs(ruri) && !hasGr) return afterStrict(ctx, msg, set, ruri);
-    return afterLoose(ctx, msg, set, preloaded, isOurs);
+    const r = !preloaded && isOurs(ruri) && !hasGr ? afterStrict(ctx, msg, set, ruri) : afterLoose(ctx, msg, set, preloaded, isOurs);
+    const params = stateOf(ctx).routeParams;
+    if (params !== null && looseHooks.length > 0) {
+      for (const h of looseHooks) {
+        try {
+          h(ctx, params);
+        } catch (e) {
+          ctx.logError(`loose_route: callback failed: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    }
+    return r;
   };
 
   /** The previous hop was a loose router (or the request is initial with a preloaded route set). */
@@ -433,8 +445,10 @@ export function createRr(): ModuleExports {
     init: (e: ModuleEnv) => {
       env = e;
       local = new LocalView(e.services.find(CORE) ?? null);
+      if (e.services.find(RR) === undefined) e.services.provide(RR, { onLooseRoute: (h) => { looseHooks.push(h); } });
     },
   };
 }
 
 export const rr: ModuleExports = createRr();
+export { RR, type RrApi, type LooseRouteHook } from './api';

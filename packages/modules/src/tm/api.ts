@@ -33,6 +33,13 @@ export interface TmRelayOptions {
   noDnsFailover?: boolean;
 }
 
+/**
+ * Called each time a reply of the transaction goes upstream (relayed or generated here),
+ * after it was handed to the transport: `reply` is the relayed message (our Via removed),
+ * null for a local reply. Hooks must not throw and must not wait.
+ */
+export type TmReplyOutHook = (status: number, reply: import('@tsips/sip').SipMessage | null) => void;
+
 export interface TmApi {
   /** The transaction the message of this context belongs to (null: stateless so far). */
   transactionOf(ctx: ScriptContext): TmTransactionInfo | null;
@@ -45,6 +52,11 @@ export interface TmApi {
   replyWithBody(ctx: ScriptContext, status: number, reason: string, body: string): Promise<number>;
   /** t_relay(): relays the request of `ctx` statefully. OpenSIPS return codes (1, 0, -1..-6). */
   relay(ctx: ScriptContext, opts?: TmRelayOptions): Promise<number>;
+  /**
+   * Registers a hook on the transaction of `ctx` (OpenSIPS TMCB_RESPONSE_OUT): when it does
+   * not exist yet, the hook is kept and given to the transaction t_relay/t_newtran creates.
+   */
+  onReplyOut?(ctx: ScriptContext, hook: TmReplyOutHook): void;
   /** Server transactions in memory. */
   transactionCount(): number;
   /** Resolves when no transaction is left in memory. */

@@ -103,6 +103,11 @@ export function createTm(opts: CreateTmOptions = {}): ModuleExports {
     reply: (ctx, status, reason) => engine.reply(ctx, status, reason),
     replyWithBody: (ctx, status, reason, body) => engine.statefulReply(ctx, status, reason, body),
     relay: (ctx, o) => engine.relay(ctx, o),
+    onReplyOut: (ctx, hook) => {
+      const st = stateOf(ctx);
+      if (st.tx !== null) (st.tx.replyHooks ??= []).push(hook);
+      else (st.replyHooks ??= []).push(hook);
+    },
     transactionCount: () => engine.transactionCount(),
     drain: () => engine.drain(),
   };
@@ -389,4 +394,4 @@ const STATS = [
 /** An instance for checking scripts (a server makes its own with createTm()). */
 export const tm: ModuleExports = createTm();
 
-export { TM, type TmApi, type TmRelayOptions, type TmTransactionInfo } from './api';
+export { TM, type TmApi, type TmRelayOptions, type TmReplyOutHook, type TmTransactionInfo } from './api';

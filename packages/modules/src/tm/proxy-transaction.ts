@@ -12,7 +12,7 @@
 import type { Destination } from '@tsips/core';
 import type { ReceiveInfo } from '@tsips/script';
 import type { SipMessage } from '@tsips/sip';
-import type { TmTransactionInfo } from './api';
+import type { TmReplyOutHook, TmTransactionInfo } from './api';
 import { ClientInviteTransaction } from './client-invite-transaction';
 import { ClientNonInviteTransaction } from './client-non-invite-transaction';
 import type { ClientTransaction, ClientTxUser } from './client-transaction';
@@ -103,6 +103,8 @@ export class Transaction implements ServerTxOwner, ClientTxUser, TimerTarget, Tm
   lastLocal = false;
   /** A t_relay is sending branches (CANCEL must not answer 487 by itself meanwhile). */
   relaying = false;
+  /** Hooks told of every reply sent upstream (dialog's state machine). */
+  replyHooks: TmReplyOutHook[] | null = null;
   private busy: Promise<void> | null = null;
   private readonly waiting: Array<() => void | Promise<void>> = [];
   private guard: TimerEntry | null = null;
@@ -177,6 +179,7 @@ export class Transaction implements ServerTxOwner, ClientTxUser, TimerTarget, Tm
       this.disarmGuard();
     }
     this.lastLocal = true;
+    this.notifyReplyOut(status, null);
     return true;
   }
 
@@ -188,7 +191,20 @@ export class Transaction implements ServerTxOwner, ClientTxUser, TimerTarget, Tm
     if (status >= 200) this.finalStat(status);
     this.lastLocal = false;
     this.allLocal = false;
+    this.notifyReplyOut(status, msg);
     return true;
+  }
+
+  private notifyReplyOut(status: number, msg: SipMessage | null): void {
+    const hooks = this.replyHooks;
+    if (hooks === null) return;
+    for (const h of hooks) {
+      try {
+        h(status, msg);
+      } catch (e) {
+        this.engine.log(-1, `tm: reply hook of transaction ${this.id}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
   }
 
   private finalStat(status: number): void {

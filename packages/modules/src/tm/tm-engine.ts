@@ -12,7 +12,7 @@
 import { blacklistRefusal, type Destination, type LocalSocket, type Proto, type SipCoreApi } from '@tsips/core';
 import type { ReceiveInfo, RouteBlock, ScriptContext } from '@tsips/script';
 import { buildReply, newTag, parseMessage, SipMessage, type ReplyOptions } from '@tsips/sip';
-import type { TmRelayOptions, TmTransactionInfo } from './api';
+import type { TmRelayOptions, TmReplyOutHook, TmTransactionInfo } from './api';
 import { ClientInviteTransaction } from './client-invite-transaction';
 import { ClientNonInviteTransaction } from './client-non-invite-transaction';
 import type { ClientTransaction, ClientTxUser } from './client-transaction';
@@ -44,6 +44,8 @@ export class TmCtxState {
   /** $T_fr_timeout / $T_fr_inv_timeout set before the transaction exists (ms). */
   frTimeout: number | null = null;
   frInvTimeout: number | null = null;
+  /** onReplyOut hooks registered before the transaction exists. */
+  replyHooks: TmReplyOutHook[] | null = null;
 }
 
 export function stateOf(ctx: ScriptContext): TmCtxState {
@@ -337,6 +339,10 @@ export class TmEngine {
     if (st.onBranch !== null) tx.onBranch = st.onBranch;
     if (st.frTimeout !== null) tx.frTimeout = st.frTimeout;
     if (st.frInvTimeout !== null) tx.frInvTimeout = st.frInvTimeout;
+    if (st.replyHooks !== null) {
+      tx.replyHooks = st.replyHooks;
+      st.replyHooks = null;
+    }
     tx.flags = ctx.flags;
     tx.armGuard();
     if (send100 && tx.isInvite && this.cfg.auto100Trying) tx.sendLocal(100, 'Trying');
