@@ -33,6 +33,24 @@ export interface TmRelayOptions {
   noDnsFailover?: boolean;
 }
 
+export interface TmLocalRequest {
+  method: string;
+  /** Request-URI; also the To URI. */
+  ruri: string;
+  from: string;
+  /** Where to send it (default: the Request-URI). */
+  dstUri?: string | null;
+  /** Local socket "proto:ip:port" to send from. */
+  socket?: string | null;
+  /** Extra header lines (without CRLF). */
+  headers?: readonly string[];
+}
+
+export interface TmLocalReply {
+  status: number;
+  reason: string;
+}
+
 export interface TmApi {
   /** The transaction the message of this context belongs to (null: stateless so far). */
   transactionOf(ctx: ScriptContext): TmTransactionInfo | null;
@@ -45,10 +63,20 @@ export interface TmApi {
   replyWithBody(ctx: ScriptContext, status: number, reason: string, body: string): Promise<number>;
   /** t_relay(): relays the request of `ctx` statefully. OpenSIPS return codes (1, 0, -1..-6). */
   relay(ctx: ScriptContext, opts?: TmRelayOptions): Promise<number>;
+  /**
+   * A request tm sends on its own (OpenSIPS t_request / t_uac_dlg, used by drouting's probes):
+   * a fresh Call-ID, From tag and CSeq 1, sent in a non-INVITE client transaction
+   * (retransmitted over UDP, fr_timeout). Resolves with the final reply's status, or 408
+   * when none came in time, 477/478 when it could not be sent/resolved. INVITE is refused.
+   * Optional so that stand-in tm services in tests need not offer it.
+   */
+  request?(req: TmLocalRequest): Promise<TmLocalReply>;
   /** Server transactions in memory. */
   transactionCount(): number;
   /** Resolves when no transaction is left in memory. */
   drain(): Promise<void>;
 }
+
+export const TM_LOCAL_REQUEST_TIMEOUT = 408;
 
 export const TM = serviceKey<TmApi>('tm');

@@ -103,6 +103,7 @@ export function createTm(opts: CreateTmOptions = {}): ModuleExports {
     reply: (ctx, status, reason) => engine.reply(ctx, status, reason),
     replyWithBody: (ctx, status, reason, body) => engine.statefulReply(ctx, status, reason, body),
     relay: (ctx, o) => engine.relay(ctx, o),
+    request: (r) => engine.localRequest(r),
     transactionCount: () => engine.transactionCount(),
     drain: () => engine.drain(),
   };
@@ -389,4 +390,4 @@ const STATS = [
 /** An instance for checking scripts (a server makes its own with createTm()). */
 export const tm: ModuleExports = createTm();
 
-export { TM, type TmApi, type TmRelayOptions, type TmTransactionInfo } from './api';
+export { TM, type TmApi, type TmLocalReply, type TmLocalRequest, type TmRelayOptions, type TmTransactionInfo } from './api';
