@@ -502,3 +502,108 @@ route { exit; }
     ]);
   }, 15_000);
 });
+
+describe('in a server (loopback): failover through failure_route and timed probing', () => {
+  const { writeScript, UdpPeer } = coreTesting;
+  /** A gateway on loopback answering INVITE/OPTIONS with `status` (null: silent). */
+  async function gateway(status: () => number | null) {
+    const sock = dgram.createSocket('udp4');
+    const got: string[] = [];
+    sock.on('message', (data, r) => {
+      const m = parseMessage(data);
+      if (m.isRequest !== true) return;
+      got.push(`${m.method} ${m.ruri}`);
+      const st = status();
+      if (st !== null && m.method !== 'ACK') sock.send(buildReply(m, st, st === 200 ? 'OK' : 'Service Unavailable'), r.port, r.address);
+    });
+    await new Promise<void>((res) => sock.bind(0, '127.0.0.1', () => res()));
+    stops.push(async () => {
+      sock.close();
+    });
+    return { port: sock.address().port, got };
+  }
+
+  it('a 503 from the first gateway makes failure_route call use_next_gw and relay to the second; probing runs every probing_interval and raises E_DROUTING_STATUS', async () => {
+    const busy = await gateway(() => 503);
+    const ok = await gateway(() => 200);
+    const silent = await gateway(() => null);
+    await withDb(async (db) => {
+      await db.delete('dr_gateways', {});
+      await db.delete('dr_rules', {});
+      await db.insert('dr_gateways', gw('busy', 0, `127.0.0.1:${busy.port}`));
+      await db.insert('dr_gateways', gw('ok', 0, `127.0.0.1:${ok.port}`, { pri_prefix: '00' }));
+      await db.insert('dr_gateways', gw('silent', 0, `127.0.0.1:${silent.port}`, { probe_mode: 2 }));
+      await db.insert('dr_rules', { groupid: '1', prefix: '49', gwlist: 'busy,ok' });
+    });
+    const logs: string[] = [];
+    const script = writeScript(`
+socket = udp:127.0.0.1:0
+loadmodule "proto_udp.so"
+loadmodule "signaling.so"
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "db_sqlite.so"
+loadmodule "drouting.so"
+modparam("tm", "fr_timeout", 1)
+modparam("drouting", "db_url", "${url}")
+modparam("drouting", "probing_interval", 1)
+route {
+  if ($rm == "ACK") { t_relay(); exit; }
+  if (!do_routing(1)) { sl_send_reply(404, "No Route"); exit; }
+  xlog("L_ERR", "ROUTED $ru\\n");
+  t_on_failure("next");
+  t_relay();
+}
+failure_route[next] {
+  if (t_check_status("503")) {
+    if (use_next_gw()) {
+      xlog("L_ERR", "NEXT $ru\\n");
+      t_on_failure("next");
+      t_relay();
+    }
+  }
+}
+event_route[E_DROUTING_STATUS] {
+  xlog("L_ERR", "DRSTATUS $param(gwid) $param(status) $param(reason)\\n");
+}
+`);
+    const dr = createDrouting();
+    const srv = await SipServer.start(script, { modules: [proto_udp, signaling, sl, createTm(), createDbSqlite(), dr], logWriter: (l: string) => { logs.push(l); }, shutdownTimeoutMs: 200 }).catch((e: { report?: string }) => {
+      throw new Error(e.report ?? String(e));
+    });
+    stops.unshift(() => srv.stop());
+    const uac = await UdpPeer.open();
+    stops.push(async () => uac.close());
+    const proxy = srv.sockets[0]!.port;
+    await uac.send(
+      [
+        'INVITE sip:4930123@127.0.0.1 SIP/2.0',
+        `Via: SIP/2.0/UDP 127.0.0.1:${uac.port};branch=z9hG4bK-drfo1`,
+        'From: <sip:bob@example.com>;tag=fo1',
+        'To: <sip:4930123@127.0.0.1>',
+        'Call-ID: dr-failover-1',
+        'CSeq: 1 INVITE',
+        `Contact: <sip:bob@127.0.0.1:${uac.port}>`,
+        'Max-Forwards: 70',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+      proxy,
+    );
+    let final = 0;
+    for (let i = 0; i < 5 && final < 200; i++) {
+      const m = parseMessage((await uac.next(3000)).data);
+      final = m.status;
+    }
+    expect(final).toBe(200);
+    expect(busy.got).toContain('INVITE sip:4930123@127.0.0.1:' + busy.port);
+    expect(ok.got).toEqual(['INVITE sip:004930123@127.0.0.1:' + ok.port]);
+    expect(logs.join('')).toMatch(/NEXT sip:004930123@127\.0\.0\.1:\d+/);
+    // The silent gateway is probed by the timer and turns inactive (fr_timeout 1 s).
+    const deadline = Date.now() + 5000;
+    while (!logs.join('').includes('DRSTATUS silent') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(logs.join('')).toMatch(/DRSTATUS silent inactive negative probing reply/);
+    expect(silent.got.some((g) => g.startsWith('OPTIONS sip:127.0.0.1:'))).toBe(true);
+  }, 15_000);
+});
