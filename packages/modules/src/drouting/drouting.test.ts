@@ -406,6 +406,8 @@ describe('MI and dr_disable', () => {
   it('refuses partitions, unsupported time recurrences and bad reply codes at load', async () => {
     await expect(server('modparam("drouting", "use_partitions", 1)')).rejects.toThrow(/use_partitions is not supported/);
     await expect(server('modparam("drouting", "probing_reply_codes", "abc")')).rejects.toThrow(/not a reply code/);
+    await expect(server('modparam("drouting", "force_dns", 0)')).rejects.toThrow(/force_dns = 0/);
+    await expect(server('modparam("drouting", "cluster_id", 3)')).rejects.toThrow(/cluster_id is not supported/);
     const registry = createModuleRegistry([signaling, createDbSqlite(), createDrouting()]);
     expect(() => ScriptTestKit.fromText(`loadmodule "drouting.so"\nroute { do_routing(1, "", "", , , , "part1"); }\n`, registry)).toThrow(/partitions are not supported/);
     expect(parseTimeRec('Europe/Paris|20260101T080000||PT1H')).toMatch(/time zone 'Europe\/Paris' is not supported/);

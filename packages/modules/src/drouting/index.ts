@@ -807,6 +807,12 @@ export function createDrouting(): DroutingModule {
       if (cfg<number>('cluster_id') !== 0) throw new Error('drouting: cluster_id is not supported by tsips (no clusterer)');
       if (cfg<number>('enable_restart_persistency') !== 0) throw new Error('drouting: enable_restart_persistency is not supported by tsips');
       if (values.has('rule_tables_query')) throw new Error('drouting: rule_tables_query is not supported by tsips');
+      // Parameters whose behaviour tsips does not have: refused rather than silently ignored.
+      for (const n of ['db_partitions_url', 'db_partitions_table', 'partition_id_pvar', 'cluster_sharing_tag', 'cluster_probing_mode', 'gw_socket_filter_mode']) {
+        if (values.has(n)) throw new Error(`drouting: ${n} is not supported by tsips (no partitions, clustering or socket filtering)`);
+      }
+      if (cfg<number>('generate_data_checksum') !== 0) throw new Error('drouting: generate_data_checksum is not supported by tsips');
+      if (cfg<number>('force_dns') === 0) throw new Error('drouting: force_dns = 0 (resolving gateways per call) is not supported by tsips: gateway host names are resolved at load');
       const codes = parseReplyCodes(cfg<string | null>('probing_reply_codes'));
       if (typeof codes === 'string') throw new Error(`drouting: ${codes}`);
       replyCodes = codes;
