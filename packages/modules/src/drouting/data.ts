@@ -6,7 +6,17 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 import type { DbConnection, DbRow, DbValue } from '@tsips/core';
+import { ipText, parseIpInto } from '@tsips/script';
 import { parseTimeRec, timeRecMatches, type TimeRec } from './timerec';
+
+const ipScratch = new Uint8Array(16);
+
+/** One spelling per IPv6 address (2001:0db8::04 and 2001:db8::4 compare equal); IPv4 as is. */
+export function canonicalIp(ip: string): string {
+  if (ip.indexOf(':') < 0) return ip;
+  const len = parseIpInto(ip, ipScratch);
+  return len === 16 ? ipText(ipScratch.slice(0, 16)) : ip;
+}
 
 /** Gateway state bits (OpenSIPS DR_DST_STAT_* / DR_DST_PING_*). */
 export const GW_DISABLED = 1;
@@ -79,6 +89,8 @@ export interface RoutingData {
   carriers: Map<string, Carrier>;
   rules: Rule[];
   root: PrefixNode;
+  /** Gateways by address (is_from_gw & co. look an IP up without walking every gateway). */
+  byIp: Map<string, Gateway[]>;
   loadedAt: number;
 }
 
@@ -233,7 +245,7 @@ export async function loadRoutingData(db: DbConnection, cfg: LoadConfig, previou
       host: addr.host,
       port: addr.port,
       proto: addr.proto,
-      addrs: ips.map((ip) => ({ ip, port, proto: addr.proto })),
+      addrs: ips.map((ip) => ({ ip: canonicalIp(ip), port, proto: addr.proto })),
       strip: num(row.strip),
       priPrefix: text(row.pri_prefix),
       attrs: text(row.attrs),
@@ -340,7 +352,15 @@ export async function loadRoutingData(db: DbConnection, cfg: LoadConfig, previou
     for (const c of n.children.values()) sortNode(c);
   };
   sortNode(root);
-  return { gateways, carriers, rules, root, loadedAt: Date.now() };
+  const byIp = new Map<string, Gateway[]>();
+  for (const g of gateways.values()) {
+    for (const a of g.addrs) {
+      const l = byIp.get(a.ip);
+      if (l === undefined) byIp.set(a.ip, [g]);
+      else if (!l.includes(g)) l.push(g);
+    }
+  }
+  return { gateways, carriers, rules, root, byIp, loadedAt: Date.now() };
 }
 
 /** Where a rule lookup is: the rule found, and how far up the prefix tree fallback may go. */

@@ -150,6 +150,7 @@ route[to] {
   dr_is_gw("sip:10.0.0.2:5062", 0); $var(i2p) = $retcode;
   dr_is_gw("sip:10.0.0.2:5062", 0, "n"); $var(i2n) = $retcode;
   dr_is_gw("sip:x@[2001:db8::4]:5080"); $var(i4) = $retcode;
+  dr_is_gw("sip:[2001:0db8:0:0::0004]:5080"); $var(i4long) = $retcode;
   dr_is_gw("sip:10.0.0.3:5070", 0); $var(i3) = $retcode;
   dr_is_gw("sip:10.0.0.9"); $var(i9) = $retcode;
 }
@@ -326,7 +327,7 @@ describe('gateway matching', () => {
   it('goes_to_gw reads $du or the Request-URI; dr_is_gw checks a given URI', async () => {
     const s = await server();
     const r = await s.run(INVITE('4031234').replace('sip:4031234@proxy.example.com SIP', 'sip:4031234@10.0.0.1 SIP'), 'to');
-    expect(r.vars).toMatchObject({ g0: 1, g1: -1, g1du: 1, i2: 1, i2p: -1, i2n: 1, i4: 1, i3: -1, i9: -1 });
+    expect(r.vars).toMatchObject({ g0: 1, g1: -1, g1du: 1, i2: 1, i2p: -1, i2n: 1, i4: 1, i4long: 1, i3: -1, i9: -1 });
   });
 });
 

@@ -6,8 +6,9 @@
 import { makeRule, type BlacklistRule, type FixupArg, type FunctionExport, type MiExport, type ModparamExport, type ModuleEnv, type ModuleExports, type PvRef, type ScriptContext } from '@tsips/script';
 import { BLACKLISTS, CORE, dbManagerOf, type BlacklistsService, type DbConnection, type SipCoreApi } from '@tsips/core';
 import { column, event, fn, implementedMi, intParam, mi, multiStrParam, strParam } from '../shared/declare';
+import { isIP } from 'node:net';
 import { TM, type TmApi } from '../tm/api';
-import { findRule, GW_DISABLED, GW_NO_ENABLE, GW_PROBE_ALWAYS, GW_PROBE_WHEN_DISABLED, loadRoutingData, orderByAlg, parseGwList, type Carrier, type Gateway, type Rule, type RoutingData, type RuleMatch } from './data';
+import { canonicalIp, findRule, GW_DISABLED, GW_NO_ENABLE, GW_PROBE_ALWAYS, GW_PROBE_WHEN_DISABLED, loadRoutingData, orderByAlg, parseGwList, type Carrier, type Gateway, type Rule, type RoutingData, type RuleMatch } from './data';
 import { letterFlagsParam } from '../shared/flags';
 import { ISSUE } from '../shared/issues';
 import { intOrVar, outVar, str } from '../shared/params';
@@ -379,6 +380,12 @@ export function createDrouting(): DroutingModule {
     return true;
   };
 
+  const noMsg = (ctx: ScriptContext, fnName: string): boolean => {
+    if (ctx.msg !== null && ctx.msg.isRequest) return false;
+    ctx.log(-1, `drouting: ${fnName}: no SIP request here`);
+    return true;
+  };
+
   /** The group of the caller from dr_groups (From user, domain with use_domain), or default_group. */
   const callerGroup = async (ctx: ScriptContext): Promise<number | null> => {
     const m = ctx.msg;
@@ -429,7 +436,7 @@ export function createDrouting(): DroutingModule {
 
   const doRouting = async (ctx: ScriptContext, group: number | null, flags: Set<string> | null, whitelist: string | null, ruleAttrs: PvRef | null, gwAttrs: PvRef | null, crAttrs: PvRef | null, partition: string | null): Promise<number> => {
     void partition; // refused at load (fixup)
-    if (noData(ctx)) return -1;
+    if (noData(ctx) || noMsg(ctx, 'do_routing')) return -1;
     const d = data!;
     const grp = group ?? (await callerGroup(ctx));
     if (grp === null || grp < 0) {
@@ -468,7 +475,7 @@ export function createDrouting(): DroutingModule {
   const idList = (text: string): string[] => text.split(/[,;]/).map((s) => s.trim()).filter((s) => s !== '');
 
   const routeToGw = (ctx: ScriptContext, ids: string, gwAttrs: PvRef | null, crAttrs: PvRef | null): Promise<number> | number => {
-    if (noData(ctx)) return -1;
+    if (noData(ctx) || noMsg(ctx, 'route_to_gw')) return -1;
     const d = data!;
     const next: GwPick[] = [];
     for (const id of idList(ids)) {
@@ -486,7 +493,7 @@ export function createDrouting(): DroutingModule {
   };
 
   const routeToCarrier = (ctx: ScriptContext, ids: string, gwAttrs: PvRef | null, crAttrs: PvRef | null): Promise<number> | number => {
-    if (noData(ctx)) return -1;
+    if (noData(ctx) || noMsg(ctx, 'route_to_carrier')) return -1;
     const d = data!;
     const next: GwPick[] = [];
     const seen = new Set<string>();
@@ -520,19 +527,21 @@ export function createDrouting(): DroutingModule {
   const matchGw = (ip: string, port: number, proto: string, host: string | null, type: number | null, f: Set<string> | null): Gateway | null => {
     if (data === null) return null;
     const anyType = type === null || type < 0;
-    const ignorePort = f?.has('ignore-port') === true;
-    const checkProto = f?.has('check-proto') === true;
-    const lowHost = host?.toLowerCase() ?? null;
+    const ignorePort = f !== null && f.has('ignore-port');
+    const checkProto = f !== null && f.has('check-proto');
+    const fits = (gw: Gateway, a: { port: number; proto: string }): boolean =>
+      (anyType || gw.type === type) && (ignorePort || a.port === port) && (!checkProto || a.proto === proto);
+    ip = canonicalIp(ip);
+    const byIp = data.byIp.get(ip);
+    if (byIp !== undefined) {
+      for (const gw of byIp) for (const a of gw.addrs) if (a.ip === ip && fits(gw, a)) return gw;
+    }
+    // A URI naming a host (goes_to_gw, dr_is_gw): the gateway written with that host name.
+    if (host === null || isIP(host) !== 0) return null;
+    const low = host.toLowerCase();
     for (const gw of data.gateways.values()) {
-      if (!anyType && gw.type !== type) continue;
-      const hostMatch = lowHost !== null && gw.host.toLowerCase() === lowHost;
-      for (const a of gw.addrs) {
-        if (a.ip !== ip && !hostMatch) continue;
-        if (!ignorePort && a.port !== port) continue;
-        if (checkProto && a.proto !== proto) continue;
-        return gw;
-      }
-      if (hostMatch && gw.addrs.length === 0 && (ignorePort || (gw.port ?? 5060) === port) && (!checkProto || gw.proto === proto)) return gw;
+      if (gw.host.toLowerCase() !== low) continue;
+      if (fits(gw, { port: gw.port ?? (gw.proto === 'tls' ? 5061 : 5060), proto: gw.proto })) return gw;
     }
     return null;
   };
@@ -583,7 +592,7 @@ export function createDrouting(): DroutingModule {
   };
 
   const goesToGw = (ctx: ScriptContext, type: number | null, f: Set<string> | null, gwAttrs: PvRef | null, crAttrs: PvRef | null): number => {
-    if (noData(ctx)) return -1;
+    if (noData(ctx) || noMsg(ctx, 'goes_to_gw')) return -1;
     const t = uriTarget(ctx, ctx.dstUri ?? ctx.ruri());
     if (t === null) return -1;
     const gw = matchGw(t.ip, t.port, t.proto, t.host, type, f);
