@@ -224,6 +224,9 @@ describe('do_routing', () => {
     r = await s.run(INVITE('7777', { 'X-Group': '1' }));
     expect(r.vars).toMatchObject({ rc: 1, ra: 'r-default' });
     expect(r.ruri).toBe('sip:7777@[2001:db8::4]:5080');
+    // The Request-URI's password, parameters and headers stay (OpenSIPS build_ruri).
+    r = await s.run(INVITE('4021555', { 'X-Group': '1' }).replace('sip:4021555@proxy.example.com SIP', 'sip:4021555:pw@proxy.example.com;user=phone SIP'));
+    expect(r.ruri).toBe('sip:21555:pw@10.0.0.3:5070;transport=tcp;user=phone');
     // Group 2 has no default rule: -1, Request-URI untouched.
     r = await s.run(INVITE('7777', { 'X-Group': '2' }));
     expect(r.vars.rc).toBe(-1);

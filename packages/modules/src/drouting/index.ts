@@ -128,6 +128,9 @@ interface RoutingState {
   data: RoutingData;
   /** The Request-URI user the gateways' strip/prefix apply to. */
   user: string | null;
+  /** Password and `;params?headers` of the original Request-URI, kept in each gateway URI. */
+  passwd: string | null;
+  rest: string;
   /** Gateways still to try, in order. */
   next: GwPick[];
   /** The rule in use (null for route_to_gw / route_to_carrier). */
@@ -343,15 +346,17 @@ export function createDrouting(): DroutingModule {
   /** Points the Request-URI at a gateway (strip, then pri_prefix on the user) and sets the AVPs and attrs. */
   const useGw = (ctx: ScriptContext, st: RoutingState, pick: GwPick, gwAttrs: PvRef | null, crAttrs: PvRef | null): void => {
     const gw = pick.gw;
-    const user = st.user === null ? null : gw.priPrefix + st.user.slice(Math.min(gw.strip, st.user.length));
-    ctx.setRuri(user === null || user === '' ? `${gw.scheme}:${gw.ipStr}` : `${gw.scheme}:${user}@${gw.ipStr}`);
+    // OpenSIPS build_ruri: "sip:" + pri_prefix + user minus strip [+ ":" password] + "@" + gateway address + the original params/headers.
+    const user = gw.priPrefix + (st.user === null ? '' : st.user.slice(Math.min(gw.strip, st.user.length)));
+    const pw = st.passwd !== null && st.passwd !== '' ? `:${st.passwd}` : '';
+    ctx.setRuri(`sip:${user}${pw}${user !== '' || pw !== '' ? '@' : ''}${gw.ipStr}${st.rest}`);
     setAvp(ctx, avps.gwId, gw.id);
     setAvp(ctx, avps.sock, gw.socket);
     setAvp(ctx, avps.priPrefix, gw.priPrefix === '' ? null : gw.priPrefix);
     setAvp(ctx, avps.carrierId, pick.carrier === null ? null : pick.carrier.id);
     if (avps.ruri !== null) {
       ctx.avps.deleteAll(avps.ruri);
-      for (const p of st.next) ctx.avps.push(avps.ruri, `${p.gw.scheme}:${p.gw.ipStr}`);
+      for (const p of st.next) ctx.avps.push(avps.ruri, `sip:${p.gw.ipStr}`);
     }
     gwAttrs?.set(ctx, gw.attrs);
     crAttrs?.set(ctx, pick.carrier === null ? '' : pick.carrier.attrs);
@@ -467,7 +472,7 @@ export function createDrouting(): DroutingModule {
     setRuleInfo(ctx, m, user, ruleAttrs);
     if (flags?.has('check-only') === true) return 1;
     await runRuleRoute(ctx, m.rule);
-    const st: RoutingState = { data: d, user: parts.user, next: expand(m.rule, wl), match: m, group: grp, fallback: flags?.has('rule-fallback') === true, strict, whitelist: wl, at: Date.now() };
+    const st: RoutingState = { data: d, user: parts.user, passwd: parts.password, rest: parts.rest, next: expand(m.rule, wl), match: m, group: grp, fallback: flags?.has('rule-fallback') === true, strict, whitelist: wl, at: Date.now() };
     saveState(ctx, st);
     return advance(ctx, st, ruleAttrs, gwAttrs, crAttrs);
   };
@@ -487,7 +492,7 @@ export function createDrouting(): DroutingModule {
       if (usable(gw)) next.push({ gw, carrier: null });
     }
     const parts = ctx.uriPartsOf(ctx.ruri());
-    const st: RoutingState = { data: d, user: parts?.user ?? null, next, match: null, group: -1, fallback: false, strict: false, whitelist: null, at: Date.now() };
+    const st: RoutingState = { data: d, user: parts?.user ?? null, passwd: parts?.password ?? null, rest: parts?.rest ?? '', next, match: null, group: -1, fallback: false, strict: false, whitelist: null, at: Date.now() };
     saveState(ctx, st);
     return advance(ctx, st, null, gwAttrs, crAttrs);
   };
@@ -506,7 +511,7 @@ export function createDrouting(): DroutingModule {
       next.push(...carrierGws(c, null, seen));
     }
     const parts = ctx.uriPartsOf(ctx.ruri());
-    const st: RoutingState = { data: d, user: parts?.user ?? null, next, match: null, group: -1, fallback: false, strict: false, whitelist: null, at: Date.now() };
+    const st: RoutingState = { data: d, user: parts?.user ?? null, passwd: parts?.password ?? null, rest: parts?.rest ?? '', next, match: null, group: -1, fallback: false, strict: false, whitelist: null, at: Date.now() };
     saveState(ctx, st);
     return advance(ctx, st, null, gwAttrs, crAttrs);
   };
@@ -647,7 +652,7 @@ export function createDrouting(): DroutingModule {
       // Probing: always (probe_mode 2), or while disabled (1) unless an MI command disabled it.
       if ((gw.flags & GW_NO_ENABLE) !== 0) continue;
       if (!((gw.flags & GW_PROBE_ALWAYS) !== 0 || ((gw.flags & GW_PROBE_WHEN_DISABLED) !== 0 && (gw.flags & GW_DISABLED) !== 0))) continue;
-      const uri = `${gw.scheme}:${gw.ipStr}`;
+      const uri = `sip:${gw.ipStr}`;
       jobs.push(
         request({ method, ruri: uri, from, socket: gw.socket ?? socket })
           .then((r) => probeReply(gw, r.status))
