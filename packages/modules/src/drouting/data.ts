@@ -378,7 +378,7 @@ export interface RuleMatch {
  * recurrence holds; shorter prefixes when none does. `strict` (flag L): only a prefix as
  * long as the number. `after`: continue after this match (rule fallback).
  */
-export function findRule(data: RoutingData, group: number, number: string, nowSec: number, strict: boolean, after: RuleMatch | null = null): RuleMatch | null {
+export function findRule(data: RoutingData, group: number, number: string, nowSec: number, strict: boolean, after: { depth: number; index: number } | null = null): RuleMatch | null {
   const path: PrefixNode[] = [data.root];
   let node = data.root;
   for (const c of number) {

@@ -10,7 +10,7 @@ import { proto_udp } from '../proto_udp';
 import { signaling } from '../signaling';
 import { sl } from '../sl';
 import { createTm } from '../tm';
-import { createDrouting, DrMiError, type DroutingModule } from './index';
+import { createDrouting, DrMiError, type DroutingModule, type RoutingState, type RoutingStateStore } from './index';
 import { parseTimeRec, timeRecMatches } from './timerec';
 
 let dir: string;
@@ -108,6 +108,9 @@ route[nogroup] {
   do_routing();
   $var(rc) = $retcode;
 }
+route[fonly] {
+  do_routing($hdr(X-Group), "F");
+}
 route[wl] {
   do_routing(1, "", "gw2");
   $var(rc) = $retcode;
@@ -181,8 +184,9 @@ interface Kit {
   mi(name: string, params?: Record<string, string>): Promise<unknown>;
 }
 
-async function server(extra = ''): Promise<Kit> {
+async function server(extra = '', store?: RoutingStateStore): Promise<Kit> {
   const dr = createDrouting();
+  if (store !== undefined) dr.useStateStore(store);
   const mods: ModuleExports[] = [createDbSqlite(), dr];
   const kit = ScriptTestKit.fromText(SCRIPT(extra), createModuleRegistry([signaling, ...mods]), { clock });
   if (kit.diagnostics.some((d) => d.severity === 'error')) throw new Error(kit.formattedDiagnostics());
@@ -287,6 +291,30 @@ describe('do_routing', () => {
     expect(r.vars.rc).toBe(-1);
     // Another call has no routing state.
     r = await s.run(failed.replace('dr-call-4031234', 'other-call'), 'fo', { type: 'failure' });
+    expect(r.vars.rc).toBe(-1);
+  });
+
+  it('the failover state is plain data: a store that keeps JSON copies (a shared backend) works the same', async () => {
+    const kept = new Map<string, string>();
+    const store: RoutingStateStore = {
+      get: (k) => (kept.has(k) ? (JSON.parse(kept.get(k)!) as RoutingState) : undefined),
+      set: (k, st) => void kept.set(k, JSON.stringify(st)),
+      sweep: () => undefined,
+      clear: () => kept.clear(),
+    };
+    const s = await server('', store);
+    const msg = INVITE('551', { 'X-Group': '4' });
+    const first = await s.run(msg, 'fonly');
+    expect(first.ruri).toBe('sip:551@10.0.0.1:5060');
+    expect(kept.size).toBe(1);
+    expect(JSON.parse([...kept.values()][0]!)).toMatchObject({ user: '551', next: [], match: { depth: 2, index: 0 }, group: 4, fallback: true });
+    // A fresh failure_route run finds it through the store only: F falls back to prefix 5 (gw2).
+    const failed = msg.replace('INVITE sip:551@proxy.example.com', 'INVITE sip:551@10.0.0.1:5060');
+    let r = await s.run(failed, 'fo', { type: 'failure' });
+    expect(r.vars.rc).toBe(1);
+    expect(r.ruri).toBe('sip:99551@10.0.0.2');
+    expect(JSON.parse([...kept.values()][0]!)).toMatchObject({ match: { depth: 1, index: 0 } });
+    r = await s.run(failed, 'fo', { type: 'failure' });
     expect(r.vars.rc).toBe(-1);
   });
 

@@ -123,23 +123,56 @@ interface GwPick {
   carrier: Carrier | null;
 }
 
-/** What do_routing / route_to_gw leave for use_next_gw (OpenSIPS keeps it in AVPs). */
-interface RoutingState {
-  data: RoutingData;
+/**
+ * What do_routing / route_to_gw leave for use_next_gw (OpenSIPS keeps it in AVPs): plain
+ * data (ids, no object references), so that a shared store could hold it.
+ */
+export interface RoutingState {
   /** The Request-URI user the gateways' strip/prefix apply to. */
   user: string | null;
   /** Password and `;params?headers` of the original Request-URI, kept in each gateway URI. */
   passwd: string | null;
   rest: string;
-  /** Gateways still to try, in order. */
-  next: GwPick[];
-  /** The rule in use (null for route_to_gw / route_to_carrier). */
-  match: RuleMatch | null;
+  /** Gateways still to try, in order: [gateway id, carrier id or null]. */
+  next: Array<[string, string | null]>;
+  /** Where the rule in use sits (null for route_to_gw / route_to_carrier): prefix length and index. */
+  match: { depth: number; index: number } | null;
   group: number;
   fallback: boolean;
   strict: boolean;
-  whitelist: Set<string> | null;
+  /** Gateway ids and '#carrier' ids of do_routing's whitelist. */
+  whitelist: string[] | null;
+  /** Epoch ms it was made (expiry). */
   at: number;
+}
+
+/** Where the failover state of requests lives between the request route and failure_route. */
+export interface RoutingStateStore {
+  get(key: string): RoutingState | undefined;
+  set(key: string, st: RoutingState): void;
+  /** Drops states made before `olderThan` (epoch ms). */
+  sweep(olderThan: number): void;
+  clear(): void;
+}
+
+/** The in-process store. */
+export class LocalRoutingStateStore implements RoutingStateStore {
+  private readonly map = new Map<string, RoutingState>();
+  get size(): number {
+    return this.map.size;
+  }
+  get(key: string): RoutingState | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, st: RoutingState): void {
+    this.map.set(key, st);
+  }
+  sweep(olderThan: number): void {
+    for (const [k, st] of this.map) if (st.at < olderThan) this.map.delete(k);
+  }
+  clear(): void {
+    this.map.clear();
+  }
 }
 
 const STATE_KEY = 'drouting';
@@ -186,7 +219,11 @@ function parseReplyCodes(text: string | null): number[] | string {
 }
 
 /** A drouting instance; `probeNow` runs one probing round at once (tests, tools). */
-export type DroutingModule = ModuleExports & { probeNow(): Promise<void> };
+export type DroutingModule = ModuleExports & {
+  probeNow(): Promise<void>;
+  /** Replaces the store of the failover states (before init; a shared backend). */
+  useStateStore(store: RoutingStateStore): void;
+};
 
 /** A fresh drouting instance (its data, states and timers are per server). */
 export function createDrouting(): DroutingModule {
@@ -209,7 +246,7 @@ export function createDrouting(): DroutingModule {
   let probeTimer: NodeJS.Timeout | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
   let replyCodes: number[] = [];
-  const states = new Map<string, RoutingState>();
+  let states: RoutingStateStore = new LocalRoutingStateStore();
   let avps = { ruri: null as string | null, gwId: null as string | null, sock: null as string | null, priPrefix: null as string | null, ruleId: null as string | null, rulePrefix: null as string | null, carrierId: null as string | null };
 
   const log = (level: number, text: string): void => env?.log(level, text);
@@ -291,6 +328,7 @@ export function createDrouting(): DroutingModule {
       return null;
     }
   };
+  /** Stores the state (again after every change: a shared store holds a copy). */
   const saveState = (ctx: ScriptContext, st: RoutingState): void => {
     ctx.moduleState.set(STATE_KEY, st);
     const k = stateKey(ctx);
@@ -356,7 +394,10 @@ export function createDrouting(): DroutingModule {
     setAvp(ctx, avps.carrierId, pick.carrier === null ? null : pick.carrier.id);
     if (avps.ruri !== null) {
       ctx.avps.deleteAll(avps.ruri);
-      for (const p of st.next) ctx.avps.push(avps.ruri, `sip:${p.gw.ipStr}`);
+      for (const [id] of st.next) {
+        const g = data?.gateways.get(id);
+        if (g !== undefined) ctx.avps.push(avps.ruri, `sip:${g.ipStr}`);
+      }
     }
     gwAttrs?.set(ctx, gw.attrs);
     crAttrs?.set(ctx, pick.carrier === null ? '' : pick.carrier.attrs);
@@ -419,23 +460,33 @@ export function createDrouting(): DroutingModule {
     return dflt;
   };
 
+  const picksOf = (l: readonly GwPick[]): Array<[string, string | null]> => l.map((p) => [p.gw.id, p.carrier === null ? null : p.carrier.id]);
+
   /** Takes gateways from the state (falling back to less specific rules with F) until one is used. */
   const advance = async (ctx: ScriptContext, st: RoutingState, ruleAttrs: PvRef | null, gwAttrs: PvRef | null, crAttrs: PvRef | null): Promise<number> => {
-    for (;;) {
-      const pick = st.next.shift();
-      if (pick !== undefined) {
-        if (!usable(pick.gw)) continue;
-        useGw(ctx, st, pick, gwAttrs, crAttrs);
-        return 1;
+    const d = data!;
+    try {
+      for (;;) {
+        const id = st.next.shift();
+        if (id !== undefined) {
+          // Ids are looked up in the data in use now: a gateway a reload removed is skipped.
+          const gw = d.gateways.get(id[0]);
+          if (gw === undefined || !usable(gw)) continue;
+          const carrier = id[1] === null ? null : d.carriers.get(id[1]) ?? null;
+          useGw(ctx, st, { gw, carrier }, gwAttrs, crAttrs);
+          return 1;
+        }
+        if (!st.fallback || st.match === null) return -1;
+        const number = st.user ?? '';
+        const m = findRule(d, st.group, number, Math.floor(ctx.clock.now() / 1000), st.strict, st.match);
+        if (m === null) return -1;
+        st.match = { depth: m.depth, index: m.index };
+        setRuleInfo(ctx, m, number, ruleAttrs);
+        await runRuleRoute(ctx, m.rule);
+        st.next = picksOf(expand(m.rule, st.whitelist === null ? null : new Set(st.whitelist)));
       }
-      if (!st.fallback || st.match === null) return -1;
-      const number = st.user ?? '';
-      const m = findRule(st.data, st.group, number, Math.floor(ctx.clock.now() / 1000), st.strict, st.match);
-      if (m === null) return -1;
-      st.match = m;
-      setRuleInfo(ctx, m, number, ruleAttrs);
-      await runRuleRoute(ctx, m.rule);
-      st.next = expand(m.rule, st.whitelist);
+    } finally {
+      saveState(ctx, st);
     }
   };
 
@@ -472,8 +523,7 @@ export function createDrouting(): DroutingModule {
     setRuleInfo(ctx, m, user, ruleAttrs);
     if (flags?.has('check-only') === true) return 1;
     await runRuleRoute(ctx, m.rule);
-    const st: RoutingState = { data: d, user: parts.user, passwd: parts.password, rest: parts.rest, next: expand(m.rule, wl), match: m, group: grp, fallback: flags?.has('rule-fallback') === true, strict, whitelist: wl, at: Date.now() };
-    saveState(ctx, st);
+    const st: RoutingState = { user: parts.user, passwd: parts.password, rest: parts.rest, next: picksOf(expand(m.rule, wl)), match: { depth: m.depth, index: m.index }, group: grp, fallback: flags?.has('rule-fallback') === true, strict, whitelist: wl === null ? null : [...wl], at: Date.now() };
     return advance(ctx, st, ruleAttrs, gwAttrs, crAttrs);
   };
 
@@ -492,8 +542,7 @@ export function createDrouting(): DroutingModule {
       if (usable(gw)) next.push({ gw, carrier: null });
     }
     const parts = ctx.uriPartsOf(ctx.ruri());
-    const st: RoutingState = { data: d, user: parts?.user ?? null, passwd: parts?.password ?? null, rest: parts?.rest ?? '', next, match: null, group: -1, fallback: false, strict: false, whitelist: null, at: Date.now() };
-    saveState(ctx, st);
+    const st: RoutingState = { user: parts?.user ?? null, passwd: parts?.password ?? null, rest: parts?.rest ?? '', next: picksOf(next), match: null, group: -1, fallback: false, strict: false, whitelist: null, at: Date.now() };
     return advance(ctx, st, null, gwAttrs, crAttrs);
   };
 
@@ -511,12 +560,12 @@ export function createDrouting(): DroutingModule {
       next.push(...carrierGws(c, null, seen));
     }
     const parts = ctx.uriPartsOf(ctx.ruri());
-    const st: RoutingState = { data: d, user: parts?.user ?? null, passwd: parts?.password ?? null, rest: parts?.rest ?? '', next, match: null, group: -1, fallback: false, strict: false, whitelist: null, at: Date.now() };
-    saveState(ctx, st);
+    const st: RoutingState = { user: parts?.user ?? null, passwd: parts?.password ?? null, rest: parts?.rest ?? '', next: picksOf(next), match: null, group: -1, fallback: false, strict: false, whitelist: null, at: Date.now() };
     return advance(ctx, st, null, gwAttrs, crAttrs);
   };
 
   const useNextGw = (ctx: ScriptContext, ruleAttrs: PvRef | null, gwAttrs: PvRef | null, crAttrs: PvRef | null): Promise<number> | number => {
+    if (noData(ctx)) return -1;
     const st = findState(ctx);
     if (st === null) {
       ctx.log(4, 'drouting: use_next_gw: no routing was done for this request');
@@ -857,10 +906,7 @@ export function createDrouting(): DroutingModule {
           probeTimer.unref();
         }
       }
-      sweepTimer = setInterval(() => {
-        const old = Date.now() - STATE_TTL;
-        for (const [k, st] of states) if (st.at < old) states.delete(k);
-      }, 60_000);
+      sweepTimer = setInterval(() => states.sweep(Date.now() - STATE_TTL), 60_000);
       sweepTimer.unref();
     },
     async destroy() {
@@ -872,6 +918,9 @@ export function createDrouting(): DroutingModule {
       conn = null;
     },
     probeNow: probeOnce,
+    useStateStore(store) {
+      states = store;
+    },
   };
 }
 
