@@ -363,6 +363,8 @@ export async function loadRoutingData(db: DbConnection, cfg: LoadConfig, previou
   return { gateways, carriers, rules, root, byIp, loadedAt: Date.now() };
 }
 
+const pathScratch: PrefixNode[] = [];
+
 /** Where a rule lookup is: the rule found, and how far up the prefix tree fallback may go. */
 export interface RuleMatch {
   rule: Rule;
@@ -379,15 +381,18 @@ export interface RuleMatch {
  * long as the number. `after`: continue after this match (rule fallback).
  */
 export function findRule(data: RoutingData, group: number, number: string, nowSec: number, strict: boolean, after: { depth: number; index: number } | null = null): RuleMatch | null {
-  const path: PrefixNode[] = [data.root];
+  // The walk down the tree goes into a reused array (lookups are synchronous).
+  const path = pathScratch;
+  path[0] = data.root;
+  let len = 1;
   let node = data.root;
-  for (const c of number) {
-    const next = node.children.get(c);
+  for (let i = 0; i < number.length; i++) {
+    const next = node.children.get(number[i]!);
     if (next === undefined) break;
     node = next;
-    path.push(node);
+    path[len++] = node;
   }
-  let depth = path.length - 1;
+  let depth = len - 1;
   let start = 0;
   if (after !== null) {
     depth = Math.min(depth, after.depth);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BLACKLISTS, CORE, coreTesting, createSchema, DbManager, selectTables, SipServer, SqliteDriver, type DbConnection, type SipCoreApi } from '@tsips/core';
-import { createModuleRegistry, ScriptTestKit, Services, type ModuleExports, type RunOutcome, type ScriptValue } from '@tsips/script';
+import { BlacklistStore, createModuleRegistry, ScriptTestKit, Services, type ModuleExports, type RunOutcome, type ScriptValue } from '@tsips/script';
 import { buildReply, parseMessage } from '@tsips/sip';
 import { createDbSqlite } from '../db_sqlite';
 import { proto_udp } from '../proto_udp';
@@ -184,7 +184,7 @@ interface Kit {
   mi(name: string, params?: Record<string, string>): Promise<unknown>;
 }
 
-async function server(extra = '', store?: RoutingStateStore): Promise<Kit> {
+async function server(extra = '', store?: RoutingStateStore, bl?: { cur: BlacklistStore | undefined }): Promise<Kit> {
   const dr = createDrouting();
   if (store !== undefined) dr.useStateStore(store);
   const mods: ModuleExports[] = [createDbSqlite(), dr];
@@ -193,7 +193,7 @@ async function server(extra = '', store?: RoutingStateStore): Promise<Kit> {
   kit.script.applyModparams();
   const events: Kit['events'] = [];
   const services = new Services();
-  services.provide(BLACKLISTS, { current: () => kit.script.tables.blacklists });
+  services.provide(BLACKLISTS, { current: () => bl?.cur ?? kit.script.tables.blacklists });
   services.provide(CORE, { raiseEvent: (name: string, params: Record<string, ScriptValue>) => events.push({ name, params }) } as unknown as SipCoreApi);
   for (const m of mods) await m.init?.({ services, log: () => undefined });
   stops.push(async () => {
@@ -384,6 +384,21 @@ describe('define_blacklist', () => {
     // The reload changed the routing too: group 2's rule lost its only gateway.
     const r = await s.run(INVITE('4031234', { 'X-Group': '2' }));
     expect(r.vars.rc).toBe(-1);
+  });
+});
+
+describe('define_blacklist across a script reload', () => {
+  it('a new blacklist store (script reload) gets the gateway lists filled again', async () => {
+    const holder: { cur: BlacklistStore | undefined } = { cur: undefined };
+    const s = await server('', undefined, holder);
+    expect(s.kit.script.tables.blacklists!.get('gws')!.rules).toHaveLength(3);
+    const next = new BlacklistStore();
+    next.create('gws', 'drouting');
+    next.create('tcpgws', 'drouting');
+    holder.cur = next;
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(next.view(next.get('gws')!).Rules.map((x) => x.IP)).toEqual(['10.0.0.1', '10.0.0.2', '2001:db8::4']);
+    expect(next.view(next.get('tcpgws')!).Rules.map((x) => x.IP)).toEqual(['10.0.0.3']);
   });
 });
 

@@ -3,7 +3,7 @@
  * dr_gateways / dr_rules / dr_carriers / dr_groups tables, with gateway probing and
  * blacklists built from gateway types (define_blacklist = 'name= type,type').
  */
-import { makeRule, type BlacklistRule, type FixupArg, type FunctionExport, type MiExport, type ModparamExport, type ModuleEnv, type ModuleExports, type PvRef, type ScriptContext } from '@tsips/script';
+import { makeRule, type BlacklistRule, type BlacklistStore, type FixupArg, type FunctionExport, type MiExport, type ModparamExport, type ModuleEnv, type ModuleExports, type PvRef, type ScriptContext } from '@tsips/script';
 import { BLACKLISTS, CORE, dbManagerOf, type BlacklistsService, type DbConnection, type SipCoreApi } from '@tsips/core';
 import { column, event, fn, implementedMi, intParam, mi, multiStrParam, strParam } from '../shared/declare';
 import { isIP } from 'node:net';
@@ -245,6 +245,9 @@ export function createDrouting(): DroutingModule {
   let probingOn = true;
   let probeTimer: NodeJS.Timeout | null = null;
   let sweepTimer: NodeJS.Timeout | null = null;
+  let blWatch: NodeJS.Timeout | null = null;
+  /** The blacklist store last filled: a script reload brings a new one (with the lists empty). */
+  let filledStore: BlacklistStore | null = null;
   let replyCodes: number[] = [];
   let states: RoutingStateStore = new LocalRoutingStateStore();
   let avps = { ruri: null as string | null, gwId: null as string | null, sock: null as string | null, priPrefix: null as string | null, ruleId: null as string | null, rulePrefix: null as string | null, carrierId: null as string | null };
@@ -277,6 +280,7 @@ export function createDrouting(): DroutingModule {
       log(-1, 'drouting: define_blacklist: the core blacklists are not available');
       return;
     }
+    filledStore = store;
     for (const def of blacklistDefs) {
       const { name, types } = parseDefineBlacklist(def);
       const head = store.get(name);
@@ -908,11 +912,20 @@ export function createDrouting(): DroutingModule {
       }
       sweepTimer = setInterval(() => states.sweep(Date.now() - STATE_TTL), 60_000);
       sweepTimer.unref();
+      if (blacklistDefs.length > 0 && blacklists !== null) {
+        // A script reload replaces the core's store (our lists come back empty): refill it.
+        blWatch = setInterval(() => {
+          const cur = blacklists?.current();
+          if (cur !== undefined && cur !== filledStore) refreshBlacklists();
+        }, 1000);
+        blWatch.unref();
+      }
     },
     async destroy() {
       if (probeTimer !== null) clearInterval(probeTimer);
       if (sweepTimer !== null) clearInterval(sweepTimer);
-      probeTimer = sweepTimer = null;
+      if (blWatch !== null) clearInterval(blWatch);
+      probeTimer = sweepTimer = blWatch = null;
       states.clear();
       if (conn !== null) await conn.close();
       conn = null;
