@@ -10,7 +10,7 @@ import { createDbSqlite, db_sqlite } from './db_sqlite';
 import { createDialog, dialog } from './dialog';
 import { dispatcher } from './dispatcher';
 import { domain } from './domain';
-import { drouting } from './drouting';
+import { createDrouting, drouting } from './drouting';
 import { fraud_detection } from './fraud_detection';
 import { load_balancer } from './load_balancer';
 import { createMaxfwd, maxfwd } from './maxfwd';
@@ -72,6 +72,7 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   permissions: createPermissions,
   userblacklist: createUserblacklist,
   dialog: createDialog,
+  drouting: createDrouting,
 };
 
 /** Fresh instances of every module for one server: factories where a module has state. */

@@ -39,6 +39,23 @@ export interface TmRelayOptions {
  * null for a local reply. Hooks must not throw and must not wait.
  */
 export type TmReplyOutHook = (status: number, reply: import('@tsips/sip').SipMessage | null) => void;
+export interface TmLocalRequest {
+  method: string;
+  /** Request-URI; also the To URI. */
+  ruri: string;
+  from: string;
+  /** Where to send it (default: the Request-URI). */
+  dstUri?: string | null;
+  /** Local socket "proto:ip:port" to send from. */
+  socket?: string | null;
+  /** Extra header lines (without CRLF). */
+  headers?: readonly string[];
+}
+
+export interface TmLocalReply {
+  status: number;
+  reason: string;
+}
 
 export interface TmApi {
   /** The transaction the message of this context belongs to (null: stateless so far). */
@@ -57,10 +74,19 @@ export interface TmApi {
    * not exist yet, the hook is kept and given to the transaction t_relay/t_newtran creates.
    */
   onReplyOut?(ctx: ScriptContext, hook: TmReplyOutHook): void;
+   * A request tm sends on its own (OpenSIPS t_request / t_uac_dlg, used by drouting's probes):
+   * a fresh Call-ID, From tag and CSeq 1, sent in a non-INVITE client transaction
+   * (retransmitted over UDP, fr_timeout). Resolves with the final reply's status, or 408
+   * when none came in time, 477/478 when it could not be sent/resolved. INVITE is refused.
+   * Optional so that stand-in tm services in tests need not offer it.
+   */
+  request?(req: TmLocalRequest): Promise<TmLocalReply>;
   /** Server transactions in memory. */
   transactionCount(): number;
   /** Resolves when no transaction is left in memory. */
   drain(): Promise<void>;
 }
+
+export const TM_LOCAL_REQUEST_TIMEOUT = 408;
 
 export const TM = serviceKey<TmApi>('tm');

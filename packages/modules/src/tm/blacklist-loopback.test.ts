@@ -6,10 +6,13 @@
  */
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
-import { BLACKLISTS, CORE, coreTesting, SipServer, type Destination, type SipCoreApi } from '@tsips/core';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BLACKLISTS, CORE, coreTesting, createSchema, DbManager, selectTables, SipServer, SqliteDriver, type DbConnection, type Destination, type SipCoreApi } from '@tsips/core';
 import { makeRule, type ModuleExports } from '@tsips/script';
 import { sharedDir } from '@tsips/test-support';
-import { drouting } from '../drouting';
+import { createDrouting } from '../drouting';
+import { createDbSqlite } from '../db_sqlite';
 import { buildReply, parseMessage, type SipMessage } from '@tsips/sip';
 import { proto_udp } from '../proto_udp';
 import { sl } from '../sl';
@@ -265,10 +268,24 @@ function guardModule(leaked: Destination[]): ModuleExports {
   };
 }
 
+/** drouting needs its tables (OpenSIPS refuses to start without db_url): empty ones in a temp SQLite file. */
+async function emptyDroutingDb(): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-bl-dr-'));
+  cleanups.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+  const url = `sqlite://${path.join(dir, 'dr.db')}`;
+  const m = new DbManager(dir);
+  m.registerDriver(new SqliteDriver());
+  const db = (await m.open(url)) as DbConnection;
+  await createSchema(db, selectTables(['drouting']));
+  await db.close();
+  return url;
+}
+
 describe("the talk's blacklist snippets", () => {
   it('blacklists-global.cfg + blacklists-route.cfg load; a call to a contact on the media server (192.168.2.100:5060) gets 473 and nothing is sent', async () => {
     const global = fs.readFileSync(sharedDir('seed', 'snippets', 'blacklists-global.cfg'), 'utf8');
     const route = fs.readFileSync(sharedDir('seed', 'snippets', 'blacklists-route.cfg'), 'utf8');
+    const dbUrl = await emptyDroutingDb();
     const script = `
 socket = udp:127.0.0.1:0
 loadmodule "proto_udp.so"
@@ -277,8 +294,10 @@ loadmodule "sl.so"
 loadmodule "tm.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
+loadmodule "db_sqlite.so"
 loadmodule "drouting.so"
 loadmodule "sendguard.so"
+modparam("drouting", "db_url", "${dbUrl}")
 ${global}
 route {
   if ($rm == "REGISTER") {
@@ -294,7 +313,7 @@ ${route}
     const leaked: Destination[] = [];
     const logs: string[] = [];
     const server = await SipServer.start(writeScript(script), {
-      modules: [proto_udp, signaling, sl, createTm(), createUsrloc(), createRegistrar(), drouting, guardModule(leaked)],
+      modules: [proto_udp, signaling, sl, createTm(), createUsrloc(), createRegistrar(), createDbSqlite(), createDrouting(), guardModule(leaked)],
       logWriter: (line: string) => {
         logs.push(line);
       },
@@ -332,14 +351,17 @@ describe('lists filled by a module (the BLACKLISTS service)', () => {
         if (problem !== undefined) throw new Error(problem);
       },
     };
+    const dbUrl = await emptyDroutingDb();
     const script = `
 socket = udp:127.0.0.1:0
 loadmodule "proto_udp.so"
 loadmodule "signaling.so"
 loadmodule "sl.so"
 loadmodule "tm.so"
+loadmodule "db_sqlite.so"
 loadmodule "drouting.so"
 loadmodule "gwfiller.so"
+modparam("drouting", "db_url", "${dbUrl}")
 modparam("drouting", "define_blacklist", 'gws= 1,2')
 route {
   use_blacklist("gws");
@@ -350,7 +372,7 @@ route {
     const sink = await Sink.open(BLOCKED_IP);
     cleanups.push(() => uac.close(), () => sink.close());
     const server = await SipServer.start(writeScript(script), {
-      modules: [proto_udp, signaling, sl, createTm(), drouting, filler],
+      modules: [proto_udp, signaling, sl, createTm(), createDbSqlite(), createDrouting(), filler],
       logWriter: () => undefined,
       shutdownTimeoutMs: 200,
     }).catch((e: { report?: string }) => {

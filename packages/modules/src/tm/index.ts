@@ -108,6 +108,7 @@ export function createTm(opts: CreateTmOptions = {}): ModuleExports {
       if (st.tx !== null) (st.tx.replyHooks ??= []).push(hook);
       else (st.replyHooks ??= []).push(hook);
     },
+    request: (r) => engine.localRequest(r),
     transactionCount: () => engine.transactionCount(),
     drain: () => engine.drain(),
   };
@@ -394,4 +395,4 @@ const STATS = [
 /** An instance for checking scripts (a server makes its own with createTm()). */
 export const tm: ModuleExports = createTm();
 
-export { TM, type TmApi, type TmRelayOptions, type TmReplyOutHook, type TmTransactionInfo } from './api';
+export { TM, type TmApi, type TmLocalReply, type TmLocalRequest, type TmRelayOptions, type TmReplyOutHook, type TmTransactionInfo } from './api';

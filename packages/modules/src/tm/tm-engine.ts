@@ -12,7 +12,7 @@
 import { blacklistRefusal, type Destination, type LocalSocket, type Proto, type SipCoreApi } from '@tsips/core';
 import type { ReceiveInfo, RouteBlock, ScriptContext } from '@tsips/script';
 import { buildReply, newTag, parseMessage, SipMessage, type ReplyOptions } from '@tsips/sip';
-import type { TmRelayOptions, TmReplyOutHook, TmTransactionInfo } from './api';
+import type { TmLocalReply, TmLocalRequest, TmRelayOptions, TmReplyOutHook, TmTransactionInfo } from './api';
 import { ClientInviteTransaction } from './client-invite-transaction';
 import { ClientNonInviteTransaction } from './client-non-invite-transaction';
 import type { ClientTransaction, ClientTxUser } from './client-transaction';
@@ -657,6 +657,75 @@ export class TmEngine {
     }
     tx.branchFailed(b, 477);
     return -6;
+  }
+
+  /**
+   * A request of tm's own (t_request): new Call-ID, From tag, CSeq 1, one non-INVITE client
+   * transaction whose final reply (or timeout: 408) resolves the promise.
+   */
+  async localRequest(r: TmLocalRequest): Promise<TmLocalReply> {
+    const method = r.method.toUpperCase();
+    if (method === 'INVITE' || method === 'ACK' || method === 'CANCEL') throw new Error(`tm: local ${method} requests are not supported`);
+    let dests: Destination[];
+    try {
+      dests = await this.core.resolve(r.dstUri ?? r.ruri);
+    } catch (e) {
+      this.log(1, `tm: cannot resolve ${r.dstUri ?? r.ruri}: ${errText(e)}`);
+      dests = [];
+    }
+    if (dests.length === 0) return { status: 478, reason: 'Unresolvable destination' };
+    const dest = dests[0]!;
+    const sock = this.core.socketFor(dest, r.socket ?? null);
+    if (sock === null) return { status: 477, reason: 'Send failed (no local socket)' };
+    const branchId = `${this.branchPrefix}${(++this.branchSeq).toString(36)}`;
+    const via = this.core.viaFor(sock, branchId);
+    const callId = `${this.tagPrefix}-${(++this.txSeq).toString(16)}-${branchId.slice(-8)}`;
+    const lines = [
+      `${method} ${r.ruri} SIP/2.0`,
+      `Via: ${via}`,
+      `To: <${r.ruri}>`,
+      `From: <${r.from}>;tag=${this.newToTag()}`,
+      `CSeq: 1 ${method}`,
+      `Call-ID: ${callId}`,
+      'Max-Forwards: 70',
+      ...(r.headers ?? []),
+      'Content-Length: 0',
+    ];
+    const out = Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+    return new Promise<TmLocalReply>((resolve) => {
+      let done = false;
+      const finish = (status: number, reason: string): void => {
+        if (done) return;
+        done = true;
+        resolve({ status, reason });
+      };
+      const user: ClientTxUser = {
+        clientResponse: (_ct, msg) => {
+          if (msg.status >= 200) finish(msg.status, msg.reason);
+        },
+        clientTimeout: () => finish(408, 'Request Timeout'),
+        clientTerminated: (ct) => {
+          this.clientEnded(ct);
+          finish(408, 'Request Timeout');
+        },
+      };
+      const ct = new ClientNonInviteTransaction(this.env, user, branchId, method, out, dest, sock, this.cfg.frTimeout);
+      this.clients.set(branchId, ct);
+      const core = this.core;
+      const sent = core.trySend !== undefined ? core.trySend(dest, out, sock) : core.send(dest, out, sock);
+      const started = (): void => {
+        this.stat('UAC_transactions');
+        ct.start();
+      };
+      if (sent === true) started();
+      else
+        sent.then(started, (e: unknown) => {
+          this.log(1, `tm: sending ${method} to ${dest.proto}:${dest.address}:${dest.port} failed: ${errText(e)}`);
+          this.clients.delete(branchId);
+          this.checkDrained();
+          finish(477, 'Send failed');
+        });
+    });
   }
 
   /** branch_route: runs on a copy of the request; null when it dropped the branch. */
