@@ -74,6 +74,7 @@ export interface TmApi {
    * not exist yet, the hook is kept and given to the transaction t_relay/t_newtran creates.
    */
   onReplyOut?(ctx: ScriptContext, hook: TmReplyOutHook): void;
+  /**
    * A request tm sends on its own (OpenSIPS t_request / t_uac_dlg, used by drouting's probes):
    * a fresh Call-ID, From tag and CSeq 1, sent in a non-INVITE client transaction
    * (retransmitted over UDP, fr_timeout). Resolves with the final reply's status, or 408
