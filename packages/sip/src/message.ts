@@ -237,8 +237,6 @@ export class SipMessage {
   private cc: Caches | null = null;
   /** -1 unknown, 0 no, 1 yes: see headerAscii(). */
   private ascii = -1;
-  /** Value bytes checked one by one for UTF-8 while `ascii` was unknown (see text()). */
-  private looped = 0;
   private ed: Edits | null = null;
 
   private get c(): Caches {
@@ -618,13 +616,9 @@ export class SipMessage {
   /** Text of data[start, end): latin1 fast path, UTF-8 when high bytes are present, unfolded when folded. */
   private text(start: number, end: number, flags: number): string {
     let s = this.raw.slice(start, end);
-    if (this.ascii !== 1) {
-      // The first short values are checked byte by byte (cheaper than the one
-      // native call over the whole message); once more than 128 bytes were
-      // read that way, the native check decides for every value after.
-      if (this.ascii === -1 && (end - start > 64 || (this.looped += end - start) > 128)) this.headerAscii();
-      if (this.ascii !== 1 && highByteIn(this.data, start, end)) s = this.data.toString('utf8', start, end);
-    }
+    // One native check of the whole message (SIMD) costs less than a byte
+    // loop over a 40-byte value; only a non-ASCII message is examined per value.
+    if (this.ascii !== 1 && !this.headerAscii() && highByteIn(this.data, start, end)) s = this.data.toString('utf8', start, end);
     return flags & FOLDED ? unfold(s) : s;
   }
 
