@@ -406,8 +406,14 @@ export class SipMessage {
       }
       if (c === 0x20 || c === 0x09) throw new ParseError('continuation line without a header before it', 'header', pos);
       // name = token, then optional SP/HT, then ':'
+      // Letters and "-" (nearly every byte of a name) by arithmetic, the
+      // other token characters through the table: one load less per byte.
       let nameEnd = pos;
-      while (tokenChar[data[nameEnd]] === 1) nameEnd++;
+      for (;;) {
+        const ch = data[nameEnd];
+        if (((ch | 0x20) - 0x61) >>> 0 < 26 || ch === 0x2d || tokenChar[ch] === 1) nameEnd++;
+        else break;
+      }
       let colon = nameEnd;
       for (;;) {
         const ch = data[colon];
@@ -624,12 +630,21 @@ export class SipMessage {
 
   /** First header line with this id, or throw "missing". */
   private required(id: number): number {
-    for (let h = 0; h < this.count; h++) if (this.is(h, id)) return h;
-    throw new ParseError('missing header', CANONICAL_NAMES[id], this.headersEnd);
+    const h = this.optional(id);
+    if (h === -1) throw new ParseError('missing header', CANONICAL_NAMES[id], this.headersEnd);
+    return h;
   }
 
+  /** First header line with this id, or -1: is() with the keys read once. */
   private optional(id: number): number {
-    for (let h = 0; h < this.count; h++) if (this.is(h, id)) return h;
+    const ix = this.ix;
+    const full = NAME_KEY[id];
+    const compact = COMPACT_KEY[id];
+    const n = this.count * STRIDE;
+    for (let b = 0; b < n; b += STRIDE) {
+      const cur = ix[b];
+      if (cur === id || ((cur === full || cur === compact) && this.idAt(b / STRIDE) === id)) return b / STRIDE;
+    }
     return -1;
   }
 
