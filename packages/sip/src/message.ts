@@ -153,6 +153,12 @@ function latin1(data: Buffer): string {
   return slicer === undefined ? data.toString('latin1') : slicer.call(data, 0, data.length);
 }
 
+/** latin1 text of data[start, end) as a new flat string. */
+function latin1Range(data: Buffer, start: number, end: number): string {
+  const slicer = (data as unknown as Latin1Slicer).latin1Slice;
+  return slicer === undefined ? data.toString('latin1', start, end) : slicer.call(data, start, end);
+}
+
 function highByteIn(b: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (b[i] > 0x7f) return true;
   return false;
@@ -916,7 +922,9 @@ export class SipMessage {
       else {
         try {
           // An all-ASCII message's body reads the same from the latin1 view: no decoding call.
-          const text = this.headerAscii() ? this.raw.slice(this.bodyStart, this.bodyStart + this.bodyLength) : this.bodyText();
+          // A fresh (flat) string, not a slice of `raw`: the SDP parser reads
+          // every character, and charCodeAt on a sliced string costs more.
+          const text = this.headerAscii() ? latin1Range(this.data, this.bodyStart, this.bodyStart + this.bodyLength) : this.bodyText();
           this.c.sdp = parseSdp(text);
         } catch (e) {
           relocate(e, 'body', this.bodyStart);
