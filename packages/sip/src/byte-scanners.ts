@@ -73,42 +73,55 @@ function eqLowerB(b: Uint8Array, start: number, end: number, lower: string): boo
   return true;
 }
 
-/** classifyHost() of b[start, end): 1 IPv4, 2 domain, 0 invalid. */
-function hostKind(b: Uint8Array, start: number, end: number): number {
-  if (start === end) return 0;
-  let allNumeric = true;
-  for (let i = start; i < end; i++) {
-    const c = b[i];
-    if (c !== 46 && (c < 48 || c > 57)) {
-      allNumeric = false;
-      break;
+/** Dotted quad occupying exactly b[start, end): four parts of 1-3 digits, each <= 255. */
+function isIPv4B(b: Uint8Array, start: number, end: number): boolean {
+  let i = start;
+  for (let part = 0; part < 4; part++) {
+    const s = i;
+    let v = 0;
+    while (i < end && i - s < 3 && b[i] !== 46) v = v * 10 + (b[i++] - 48);
+    if (i === s || v > 255) return false;
+    if (part < 3) {
+      if (i >= end || b[i] !== 46) return false;
+      i++;
     }
   }
-  if (allNumeric) {
-    // dotted quad: four parts of 1-3 digits, each <= 255
-    let i = start;
-    for (let part = 0; part < 4; part++) {
-      const s = i;
-      let v = 0;
-      while (i < end && i - s < 3 && b[i] !== 46) v = v * 10 + (b[i++] - 48);
-      if (i === s || v > 255) return 0;
-      if (part < 3) {
-        if (i >= end || b[i] !== 46) return 0;
-        i++;
-      }
-    }
-    return i === end ? 1 : 0;
-  }
-  let last = end;
-  if (b[last - 1] === 46) last--;
+  return i === end;
+}
+
+/** End of the host scanned by scanHost(). */
+let hostEnd = 0;
+
+/**
+ * Scans host characters (C_HOST) from `start` (up to `end`) and classifies
+ * them in the same pass, as classifyHost() would classify that range:
+ * 1 IPv4, 2 domain, 0 invalid. The end of the host goes to `hostEnd`.
+ */
+function scanHost(b: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let numeric = true; // only digits and dots
+  let emptyLabel = false;
   let labelStart = start;
   let topStart = start;
-  for (let i = start; i <= last; i++) {
-    if (i === last || b[i] === 46) {
-      if (i === labelStart) return 0;
+  while (i < end) {
+    const c = b[i];
+    if (c === 46) {
+      if (i === labelStart) emptyLabel = true;
       topStart = labelStart;
       labelStart = i + 1;
-    }
+    } else if ((CLASS[c] & C_HOST) === 0) break;
+    else if (c < 48 || c > 57) numeric = false;
+    i++;
+  }
+  hostEnd = i;
+  if (i === start) return 0;
+  if (numeric) return isIPv4B(b, start, i) ? 1 : 0;
+  // one trailing dot (FQDN) is allowed: then the top label is the one before it
+  if (labelStart === i) {
+    if (emptyLabel || i - 1 === start) return 0;
+  } else {
+    if (emptyLabel) return 0;
+    topStart = labelStart;
   }
   return (CLASS[b[topStart]] & C_ALPHA) !== 0 ? 2 : 0;
 }
@@ -175,8 +188,8 @@ function scanViaParm(b: Uint8Array, text: string, start: number, end: number, pa
   i = skipWs(b, t, end);
   // sent-by
   const hostStart = i;
-  while (i < end && (CLASS[b[i]] & C_HOST) !== 0) i++;
-  const kind = hostKind(b, hostStart, i);
+  const kind = scanHost(b, i, end);
+  i = hostEnd;
   if (kind === 0) return false;
   via.hostStart = hostStart;
   via.hostEnd = i;
@@ -464,9 +477,15 @@ export interface FastCSeq {
 export function fastCSeq(b: Uint8Array, text: string, start: number, end: number): FastCSeq | undefined {
   let i = skipWs(b, start, end);
   const numStart = i;
-  while (i < end && b[i] >= 48 && b[i] <= 57) i++;
-  const seq = digits(b, numStart, i, MAX_UINT32);
-  if (seq < 0) return undefined;
+  let seq = 0;
+  while (i < end) {
+    const d = b[i] - 48;
+    if (d < 0 || d > 9) break;
+    seq = seq * 10 + d;
+    if (seq > MAX_UINT32) return undefined;
+    i++;
+  }
+  if (i === numStart) return undefined;
   const m = skipWs(b, i, end);
   if (m === i) return undefined;
   const mEnd = scanTok(b, m, end);
@@ -517,8 +536,8 @@ export function fastSipUri(b: Uint8Array, text: string, start: number, end: numb
     i = userStart;
   }
   const hostStart = i;
-  while (i < end && (CLASS[b[i]] & C_HOST) !== 0) i++;
-  const kind = hostKind(b, hostStart, i);
+  const kind = scanHost(b, i, end);
+  i = hostEnd;
   if (kind === 0) return undefined;
   const host = text.slice(hostStart, i);
   let port: number | null = null;

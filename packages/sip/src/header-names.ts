@@ -262,22 +262,61 @@ export const COMPACT_CHAR: Int16Array = (() => {
   return t;
 })();
 
-/** identifyHeader() over bytes (the message layer reads its buffer: cheaper than charCodeAt). */
+/**
+ * Flat tables for identifyHeaderBytes(): the candidates for (length, lower-case
+ * first letter) are CAND_IDS[CAND_START[k] .. CAND_START[k + 1]) with
+ * k = length * 128 + first; NAME_BYTES[NAME_OFFSET[id] ..] is the lower-case name.
+ */
+const MAX_NAME = 24;
+const NAME_OFFSET: Int32Array = new Int32Array(CANONICAL_NAMES.length);
+const NAME_BYTES: Uint8Array = (() => {
+  let total = 0;
+  CANONICAL_NAMES.forEach((n, id) => {
+    NAME_OFFSET[id] = total;
+    total += n.length;
+  });
+  const t = new Uint8Array(total);
+  CANONICAL_NAMES.forEach((n, id) => {
+    for (let i = 0; i < n.length; i++) t[NAME_OFFSET[id] + i] = n.toLowerCase().charCodeAt(i);
+  });
+  return t;
+})();
+const CAND_START: Int32Array = new Int32Array(MAX_NAME * 128 + 1);
+const CAND_IDS: Int16Array = (() => {
+  const lists: number[][] = [];
+  for (let k = 0; k < MAX_NAME * 128; k++) lists.push([]);
+  CANONICAL_NAMES.forEach((n, id) => {
+    if (n.length < MAX_NAME && n.length > 1) lists[n.length * 128 + n.toLowerCase().charCodeAt(0)].push(id);
+  });
+  const flat: number[] = [];
+  for (let k = 0; k < lists.length; k++) {
+    CAND_START[k] = flat.length;
+    for (const id of lists[k]) flat.push(id);
+  }
+  CAND_START[lists.length] = flat.length;
+  return Int16Array.from(flat);
+})();
+
+/**
+ * identifyHeader() over bytes (the message layer reads its buffer: cheaper
+ * than charCodeAt). The bytes must be token characters (as in a parsed
+ * header line): the comparison folds case with `| 0x20`.
+ */
 export function identifyHeaderBytes(b: Uint8Array, start: number, end: number): number {
   const len = end - start;
   const first = b[start];
   if (first >= 128) return HeaderId.UNKNOWN;
   if (len === 1) return COMPACT_ID[first];
-  const candidates = BY_FIRST[first | 0x20];
-  if (candidates === undefined) return HeaderId.UNKNOWN;
-  outer: for (let k = 0; k < candidates.length; k++) {
-    const cand = candidates[k];
-    const name = cand[0];
-    if (name.length !== len) continue;
+  if (len >= MAX_NAME) return HeaderId.UNKNOWN;
+  const k = len * 128 + (first | 0x20);
+  const stop = CAND_START[k + 1];
+  outer: for (let j = CAND_START[k]; j < stop; j++) {
+    const id = CAND_IDS[j];
+    const off = NAME_OFFSET[id];
     for (let i = 1; i < len; i++) {
-      if ((b[start + i] | 0x20) !== name.charCodeAt(i)) continue outer;
+      if ((b[start + i] | 0x20) !== NAME_BYTES[off + i]) continue outer;
     }
-    return cand[1];
+    return id;
   }
   return HeaderId.UNKNOWN;
 }

@@ -160,6 +160,12 @@ function latin1(data: Buffer): string {
   return slicer === undefined ? data.toString('latin1') : slicer.call(data, 0, data.length);
 }
 
+/** latin1 text of data[start, end) as a new flat string. */
+function latin1Range(data: Buffer, start: number, end: number): string {
+  const slicer = (data as unknown as Latin1Slicer).latin1Slice;
+  return slicer === undefined ? data.toString('latin1', start, end) : slicer.call(data, start, end);
+}
+
 function highByteIn(b: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (b[i] > 0x7f) return true;
   return false;
@@ -244,8 +250,6 @@ export class SipMessage {
   private cc: Caches | null = null;
   /** -1 unknown, 0 no, 1 yes: see headerAscii(). */
   private ascii = -1;
-  /** Value bytes checked one by one for UTF-8 while `ascii` was unknown (see text()). */
-  private looped = 0;
   private ed: Edits | null = null;
 
   private get c(): Caches {
@@ -415,8 +419,14 @@ export class SipMessage {
       }
       if (c === 0x20 || c === 0x09) throw new ParseError('continuation line without a header before it', 'header', pos);
       // name = token, then optional SP/HT, then ':'
+      // Letters and "-" (nearly every byte of a name) by arithmetic, the
+      // other token characters through the table: one load less per byte.
       let nameEnd = pos;
-      while (tokenChar[data[nameEnd]] === 1) nameEnd++;
+      for (;;) {
+        const ch = data[nameEnd];
+        if (((ch | 0x20) - 0x61) >>> 0 < 26 || ch === 0x2d || tokenChar[ch] === 1) nameEnd++;
+        else break;
+      }
       let colon = nameEnd;
       for (;;) {
         const ch = data[colon];
@@ -627,24 +637,29 @@ export class SipMessage {
   /** Text of data[start, end): latin1 fast path, UTF-8 when high bytes are present, unfolded when folded. */
   private text(start: number, end: number, flags: number): string {
     let s = this.raw.slice(start, end);
-    if (this.ascii !== 1) {
-      // The first short values are checked byte by byte (cheaper than the one
-      // native call over the whole message); once more than 128 bytes were
-      // read that way, the native check decides for every value after.
-      if (this.ascii === -1 && (end - start > 64 || (this.looped += end - start) > 128)) this.headerAscii();
-      if (this.ascii !== 1 && highByteIn(this.data, start, end)) s = this.data.toString('utf8', start, end);
-    }
+    // One native check of the whole message (SIMD) costs less than a byte
+    // loop over a 40-byte value; only a non-ASCII message is examined per value.
+    if (this.ascii !== 1 && !this.headerAscii() && highByteIn(this.data, start, end)) s = this.data.toString('utf8', start, end);
     return flags & FOLDED ? unfold(s) : s;
   }
 
   /** First header line with this id, or throw "missing". */
   private required(id: number): number {
-    for (let h = 0; h < this.count; h++) if (this.is(h, id)) return h;
-    throw new ParseError('missing header', CANONICAL_NAMES[id], this.headersEnd);
+    const h = this.optional(id);
+    if (h === -1) throw new ParseError('missing header', CANONICAL_NAMES[id], this.headersEnd);
+    return h;
   }
 
+  /** First header line with this id, or -1: is() with the keys read once. */
   private optional(id: number): number {
-    for (let h = 0; h < this.count; h++) if (this.is(h, id)) return h;
+    const ix = this.ix;
+    const full = NAME_KEY[id];
+    const compact = COMPACT_KEY[id];
+    const n = this.count * STRIDE;
+    for (let b = 0; b < n; b += STRIDE) {
+      const cur = ix[b];
+      if (cur === id || ((cur === full || cur === compact) && this.idAt(b / STRIDE) === id)) return b / STRIDE;
+    }
     return -1;
   }
 
@@ -916,7 +931,9 @@ export class SipMessage {
       else {
         try {
           // An all-ASCII message's body reads the same from the latin1 view: no decoding call.
-          const text = this.headerAscii() ? this.raw.slice(this.bodyStart, this.bodyStart + this.bodyLength) : this.bodyText();
+          // A fresh (flat) string, not a slice of `raw`: the SDP parser reads
+          // every character, and charCodeAt on a sliced string costs more.
+          const text = this.headerAscii() ? latin1Range(this.data, this.bodyStart, this.bodyStart + this.bodyLength) : this.bodyText();
           this.c.sdp = parseSdp(text);
         } catch (e) {
           relocate(e, 'body', this.bodyStart);

@@ -85,9 +85,15 @@ export interface Sdp {
 
 const H = 'sdp';
 
-/** Splits [start, end) on single spaces; every field must be non-empty. */
-function fields(s: string, start: number, end: number, what: string): string[] {
-  const out: string[] = [];
+/**
+ * The fields of the last fields() call: a reused array (growing an array by
+ * push costs more than the fields themselves), read before the next call.
+ */
+const F: string[] = ['', '', '', '', '', '', '', ''];
+
+/** Splits [start, end) on single spaces into F; every field must be non-empty. Returns the count. */
+function fields(s: string, start: number, end: number, what: string): number {
+  let n = 0;
   let f = start;
   for (;;) {
     // native indexOf is several times faster than a charCodeAt loop; a hit
@@ -95,8 +101,10 @@ function fields(s: string, start: number, end: number, what: string): string[] {
     let sp = s.indexOf(' ', f);
     if (sp < 0 || sp > end) sp = end;
     if (sp === f) throw new ParseError(`empty field in ${what} line`, H, f);
-    out.push(s.slice(f, sp));
-    if (sp === end) return out;
+    if (n < F.length) F[n] = s.slice(f, sp);
+    else F.push(s.slice(f, sp));
+    n++;
+    if (sp === end) return n;
     f = sp + 1;
   }
 }
@@ -137,9 +145,10 @@ function noSpaceToken(v: string, what: string, offset: number): void {
 }
 
 function parseConnection(s: string, start: number, end: number): SdpConnection {
-  const f = fields(s, start, end, 'c=');
-  if (f.length !== 3) throw new ParseError('c= needs <nettype> <addrtype> <address>', H, start);
-  const [netType, addrType, addrField] = f;
+  if (fields(s, start, end, 'c=') !== 3) throw new ParseError('c= needs <nettype> <addrtype> <address>', H, start);
+  const netType = F[0];
+  const addrType = F[1];
+  const addrField = F[2];
   const slash = addrField.indexOf('/');
   let address = addrField;
   let ttl: number | null = null;
@@ -284,8 +293,8 @@ export function parseSdp(body: string): Sdp {
     }
     if (lineNo === 2) {
       if (lc !== 111) throw new ParseError('second SDP line must be o=', H, lineStart);
-      const f = fields(body, vs, end, 'o=');
-      if (f.length !== 6) throw new ParseError('o= needs 6 fields', H, vs);
+      if (fields(body, vs, end, 'o=') !== 6) throw new ParseError('o= needs 6 fields', H, vs);
+      const f = F;
       if (!isDigits(f[1]) || !isDigits(f[2])) throw new ParseError('o= session id and version must be numeric', H, vs);
       origin = { username: f[0], sessionId: f[1], sessionVersion: f[2], netType: f[3], addrType: f[4], address: f[5] };
       continue;
@@ -302,8 +311,9 @@ export function parseSdp(body: string): Sdp {
         throw new ParseError(`duplicate ${body[lineStart]}= line`, H, lineStart);
       case 109 /* m */: {
         if (partial.times.length === 0) throw new ParseError('missing t= line before m=', H, lineStart);
-        const f = fields(body, vs, end, 'm=');
-        if (f.length < 4) throw new ParseError('m= needs <media> <port> <proto> <fmt>...', H, vs);
+        const count = fields(body, vs, end, 'm=');
+        if (count < 4) throw new ParseError('m= needs <media> <port> <proto> <fmt>...', H, vs);
+        const f = F;
         const slash = f[1].indexOf('/');
         const portOffset = vs + f[0].length + 1;
         const port = num(slash < 0 ? f[1] : f[1].slice(0, slash), 65535, 'port', portOffset);
@@ -313,7 +323,7 @@ export function parseSdp(body: string): Sdp {
           port,
           portCount,
           proto: f[2],
-          formats: f.slice(3),
+          formats: f.slice(3, count),
           information: null,
           connection: null,
           connections: [],
@@ -377,8 +387,9 @@ export function parseSdp(body: string): Sdp {
         } else if (lc === 101 /* e */) partial.emails.push(v);
         else if (lc === 112 /* p */) partial.phones.push(v);
         else if (lc === 116 /* t */) {
-          const f = fields(body, vs, end, 't=');
-          if (f.length !== 2 || !isDigits(f[0]) || !isDigits(f[1])) throw new ParseError('t= needs <start-time> <stop-time>', H, vs);
+          const count = fields(body, vs, end, 't=');
+          const f = F;
+          if (count !== 2 || !isDigits(f[0]) || !isDigits(f[1])) throw new ParseError('t= needs <start-time> <stop-time>', H, vs);
           partial.times.push({ start: f[0], stop: f[1], repeats: [] });
         } else if (lc === 114 /* r */) {
           if (partial.times.length === 0) throw new ParseError('r= without a preceding t=', H, lineStart);

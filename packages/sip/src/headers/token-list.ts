@@ -7,17 +7,22 @@
 import { ParseError } from '../errors';
 import { scanToken, skipLws } from '../scan';
 
+/** Tokens collected so far (reused: growing a new array by push costs more than one slice at the end). */
+const T: string[] = ['', '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''];
+
 export function parseTokenList(body: string, header = 'token-list'): string[] {
-  const out: string[] = [];
   const end = body.length;
   let i = skipLws(body, 0, end);
-  if (i === end) return out;
+  if (i === end) return [];
+  let n = 0;
   for (;;) {
     const t = scanToken(body, i, end);
     if (t === i) throw new ParseError('expected a token', header, i);
-    out.push(body.slice(i, t));
+    if (n < T.length) T[n] = body.slice(i, t);
+    else T.push(body.slice(i, t));
+    n++;
     i = skipLws(body, t, end);
-    if (i === end) return out;
+    if (i === end) return T.slice(0, n);
     if (body.charCodeAt(i) !== 44) throw new ParseError('expected "," between tokens', header, i);
     i = skipLws(body, i + 1, end);
   }
