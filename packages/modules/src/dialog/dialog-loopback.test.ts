@@ -345,6 +345,22 @@ describe('validate_dialog codes, match modes', () => {
     expect((await nextOf(callee2, 'ri1')).getHeader('X-Rc')).toBe('1');
   });
 
+  it('a refused re-INVITE (forged Contact, 488) leaves the stored targets alone', async () => {
+    const e = await start(CODES);
+    const c = await answer(e, 'rf1');
+    await e.uac.send(inDialog(e, c, 'ACK'), e.proxyPort);
+    await nextOf(e.uas, 'rf1');
+    const before = (mi(e, 'dialog:list') as { Dialogs: Array<{ caller_contact: string }> }).Dialogs[0]!.caller_contact;
+    const forged = inDialog(e, c, 'INVITE', { cseq: 2 }).replace('Content-Length: 0', 'Contact: <sip:attacker@127.0.0.1:9>\r\nContent-Length: 0');
+    await e.uac.send(forged, e.proxyPort);
+    const inv2 = await nextOf(e.uas, 'rf1', (m) => m.method === 'INVITE');
+    await e.uas.send(buildReply(inv2, 488, 'Not Acceptable Here'), e.proxyPort);
+    expect((await nextOf(e.uac, 'rf1', (m) => m.status === 488)).status).toBe(488);
+    const after = (mi(e, 'dialog:list') as { Dialogs: Array<{ caller_contact: string }> }).Dialogs[0]!.caller_contact;
+    expect(after).toBe(before);
+    expect(after).not.toMatch(/attacker/);
+  });
+
   it('keeps the route set toward the callee from the 200 and fix_route_dialog puts it back', async () => {
     const e = await start(CODES);
     await e.uac.send(invite(e, 'rs1'), e.proxyPort);

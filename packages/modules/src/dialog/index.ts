@@ -626,17 +626,17 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
       return;
     }
     if ((method === 'INVITE' || method === 'UPDATE') && d.state >= DLG_STATE.CONFIRMED_NA && d.state < DLG_STATE.DELETED) {
-      // Target refresh (RFC 3261 §12.2): the sender's Contact now, the other side's from its 2xx.
+      // Target refresh (RFC 3261 §12.2), both sides only once the refresh is accepted (2xx):
+      // a forged or refused re-INVITE must not move the dialog's remote target, or
+      // validate_dialog/fix_route_dialog would defend the attacker's contact from then on.
       const src = d.legs[dstLeg === CALLER ? CALLEE : CALLER];
       const contact = safe(() => msg.contacts().contacts[0]?.uri);
-      if (contact) src.contact = contact;
       tmApi?.onReplyOut?.(ctx, (status, reply) => {
-        if (status < 200 || status >= 300 || reply === null || d.state === DLG_STATE.DELETED) return;
-        const c = safe(() => reply.contacts().contacts[0]?.uri);
-        if (c) {
-          leg.contact = c;
-          persist(d);
-        }
+        if (status < 200 || status >= 300 || d.state === DLG_STATE.DELETED) return;
+        if (contact) src.contact = contact;
+        const c = reply === null ? undefined : safe(() => reply.contacts().contacts[0]?.uri);
+        if (c) leg.contact = c;
+        if (contact || c) persist(d);
       });
     }
     if (d.state === DLG_STATE.CONFIRMED_NA || d.state === DLG_STATE.CONFIRMED) {
