@@ -124,12 +124,20 @@ describe('in-dialog requests (in-dialog.cfg)', () => {
     expect(logSince(mark)).not.toMatch(/Invalid in-dialog request/);
   });
 
-  const tampered: Array<[string, string, (bye: string) => void]> = [
-    ['a BYE whose CSeq is not above the INVITE\'s', 'uac_bye_bad_cseq.xml', (bye) => expect(bye).toMatch(/^CSeq:\s*1 BYE\s*$/mi)],
-    ['a BYE with a forged remote target (Request-URI not the callee\'s contact)', 'uac_bye_bad_target.xml', () => undefined],
-    ['a BYE with a changed route set (an extra Route hop)', 'uac_bye_bad_route.xml', (bye) => expect(bye).not.toMatch(/^Route:/mi)],
+  // [what, scenario, validate_dialog's own log line (null: it logs none for a CSeq), check of the BYE the callee got]
+  const tampered: Array<[string, string, RegExp | null, (bye: string) => void]> = [
+    ['a BYE whose CSeq is not above the INVITE\'s', 'uac_bye_bad_cseq.xml', null,
+      // fix_route_dialog leaves the CSeq as it came (as OpenSIPS does)
+      (bye) => expect(bye).toMatch(/^CSeq:\s*1 BYE\s*$/mi)],
+    ['a BYE with a forged remote target (Request-URI not the callee\'s contact)', 'uac_bye_bad_target.xml',
+      /validate_dialog: failed to validate remote contact: dlg=\[sip:127\.0\.0\.2:\d+;transport=UDP\] , req=\[sip:mallory@127\.0\.0\.98:5098\]/,
+      (bye) => expect(bye).toMatch(/^CSeq:\s*2 BYE\s*$/mi)],
+    ['a BYE with a changed route set (an extra Route hop)', 'uac_bye_bad_route.xml',
+      /validate_dialog: different number of routes found in msg\. req=1, dlg=0/,
+      // the dialog's route set toward the callee is empty: the forged hop is gone
+      (bye) => expect(bye).not.toMatch(/^Route:/mi)],
   ];
-  it.each(tampered)('detects %s and re-targets it to the dialog\'s contact (fix_route_dialog)', async (label, file, check) => {
+  it.each(tampered)('detects %s and re-targets it to the dialog\'s contact (fix_route_dialog)', async (label, file, reason, check) => {
     const user = `bob-${file.replace(/^uac_bye_|\.xml$/g, '')}`.replace(/_/g, '-');
     const uasPort = await registerCallee(user);
     const uas = startSipp(group, {
@@ -141,7 +149,11 @@ describe('in-dialog requests (in-dialog.cfg)', () => {
     const callee = await uas.done;
     expectSippOk(call);
     expectSippOk(callee);
-    expect(logSince(mark).match(/Invalid in-dialog request/g)).toHaveLength(1);
+    const log = logSince(mark);
+    // once, for the BYE (the INVITE and ACK were valid)
+    expect(log.match(/Invalid in-dialog request/g)).toHaveLength(1);
+    if (reason) expect(log).toMatch(reason);
+    else expect(log).not.toMatch(/validate_dialog:/);
     expect(methods(callee)).toEqual(['INVITE', 'ACK', 'BYE']);
     const bye = tracedMessages(callee.messages, 'received')[2];
     // the callee got it at its own contact (the dialog's remote target), not the forged one
@@ -203,5 +215,14 @@ describe('destinations on the blacklists (blacklists-global.cfg, blacklists-rout
     // refused by the talk's list (the loopback guard comes after it), before any send
     expect(log).toMatch(/tm: udp:192\.168\.2\.100:5060 blocked by blacklist 'media'/);
     expect(log).not.toMatch(/blocked by blacklist 'loopback_guard'/);
+  });
+
+  it('the test guard holds: a contact outside loopback on no talk list (192.0.2.1) is refused too', async () => {
+    await registerContact('mallory-net', 'sip:mallory-net@192.0.2.1:5060');
+    const mark = proxy.stderr.length;
+    const call = await uac('call-net', scenario('uac_call_refused.xml'), 'mallory-net');
+    expectSippOk(call);
+    expect(receivedStatusCodes(call.messages).filter((c) => c >= 200)).toEqual([473]);
+    expect(logSince(mark)).toMatch(/tm: udp:192\.0\.2\.1:5060 blocked by blacklist 'loopback_guard'/);
   });
 });
