@@ -31,7 +31,6 @@ interface SqliteDb {
   close(): void;
 }
 // better-sqlite3 (a dependency of @tsips/core) has no type package installed here
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const Database = require('better-sqlite3') as new (file: string) => SqliteDb;
 
 let group: ProcessGroup;
