@@ -64,4 +64,19 @@ describe('ip.*', () => {
     expect(def('ip.resolve').apply('1.2.3.4', [])).toBe('1.2.3.4'); // literals resolve to themselves
     expect(def('ip.resolve4').apply('::1', [])).toBeNull();
   });
+  it('resolve reads the numeric shorthands a resolver accepts (inet_aton), so spellings compare as addresses', () => {
+    const def = (n: string) => findTransform(n)!;
+    expect(def('ip.resolve').apply('127.2', [])).toBe('127.0.0.2');
+    expect(def('ip.resolve').apply('127.0.2', [])).toBe('127.0.0.2');
+    expect(def('ip.resolve').apply('0x7f.1', [])).toBe('127.0.0.1');
+    expect(def('ip.resolve').apply('0177.0.0.01', [])).toBe('127.0.0.1');
+    expect(def('ip.resolve').apply('2130706433', [])).toBe('127.0.0.1');
+    expect(def('ip.resolve4').apply('10.65535', [])).toBe('10.0.255.255');
+    // not numbers: left to the host resolver (none here)
+    expect(def('ip.resolve').apply('127.256.0.0.1', [])).toBeNull();
+    expect(def('ip.resolve').apply('10.65536.1', [])).toBeNull();
+    expect(def('ip.resolve').apply('4294967296', [])).toBeNull();
+    expect(def('ip.resolve').apply('08.1', [])).toBeNull();
+    expect(def('ip.resolve6').apply('127.2', [])).toBeNull();
+  });
 });

@@ -147,11 +147,42 @@ function resolve(v: ScriptValue, family: 0 | 4 | 6, env?: TransformEnv): ScriptV
     if (family === 6 && lit.length !== 16) return null;
     return formatIp(lit);
   }
+  // The shorthand forms the resolver accepts as numbers (inet_aton: "127.2" is 127.0.0.2,
+  // "0x7f.1" is 127.0.0.1, "2130706433" too): the address a peer would really reach, so a
+  // script comparing it cannot be fooled by another spelling of the same address.
+  const aton = family === 6 ? null : inetAton(s);
+  if (aton) return formatIp(aton);
   if (!env?.resolveHost) return null;
   const r = env.resolveHost(s, family);
   if (r === null) return null;
   const b = parseIp(r);
   return b ? formatIp(b) : null;
+}
+
+/**
+ * inet_aton(3): one to four parts, each decimal, octal (leading 0) or hex (0x); the last
+ * part fills the remaining bytes. Null when the text is not such a number.
+ */
+export function inetAton(s: string): Uint8Array | null {
+  const parts = s.split('.');
+  if (parts.length > 4) return null;
+  const nums: number[] = [];
+  for (const p of parts) {
+    let n: number;
+    if (/^0[xX][0-9a-fA-F]+$/.test(p)) n = parseInt(p.slice(2), 16);
+    else if (/^0[0-7]*$/.test(p)) n = p.length > 1 ? parseInt(p.slice(1), 8) : 0;
+    else if (/^[1-9][0-9]*$/.test(p)) n = Number(p);
+    else return null;
+    if (!Number.isSafeInteger(n)) return null;
+    nums.push(n);
+  }
+  const last = nums.pop()!;
+  if (nums.some((n) => n > 255) || last >= 2 ** (8 * (4 - nums.length))) return null;
+  let value = last;
+  nums.forEach((n, i) => {
+    value += n * 2 ** (8 * (3 - i));
+  });
+  return Uint8Array.of(Math.floor(value / 2 ** 24) & 255, Math.floor(value / 2 ** 16) & 255, Math.floor(value / 256) & 255, value & 255);
 }
 
 function simple(name: string, f: (s: string) => ScriptValue): TransformDef {
