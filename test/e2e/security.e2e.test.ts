@@ -19,9 +19,19 @@ const ALICE_IP = '127.0.0.3';
 const BOB_IP = '127.0.0.2';
 const VICTIM_PASSWORD = 'sunshine77';
 
+const GW_IP = '127.0.0.70';
+
+interface SqliteDb {
+  prepare(sql: string): { run(...args: unknown[]): unknown };
+  close(): void;
+}
+// better-sqlite3 (a dependency of @tsips/core) has no type package installed here
+const Database = require('better-sqlite3') as new (file: string) => SqliteDb;
+
 let group: ProcessGroup;
 let proxy: TsipsServer;
 let dbPath: string;
+let gwPort: number;
 
 beforeAll(async () => {
   group = new ProcessGroup('security');
@@ -31,6 +41,12 @@ beforeAll(async () => {
   await addSubscriber(group, url, 'alice@127.0.0.1', 'alice-pw');
   await addSubscriber(group, url, 'bob@127.0.0.1', 'bob-pw');
   await addSubscriber(group, url, 'carol@127.0.0.1', VICTIM_PASSWORD);
+  // a PSTN gateway in the routing table: the default config blacklists type 0 gateways
+  gwPort = await freePort(GW_IP);
+  const db = new Database(dbPath);
+  db.prepare('INSERT INTO dr_gateways (gwid, type, address, strip, probe_mode, state, description) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run('pstn', 0, `${GW_IP}:${gwPort}`, 0, 0, 0, 'security e2e gateway');
+  db.close();
   proxy = await startTsips(group, { template: defaultConfigTemplate(group), dbPath });
 });
 
@@ -84,6 +100,33 @@ describe('legitimate users', () => {
     expectSippOk(uac);
     expectSippOk(uas);
     expect(receivedStatusCodes(uac.messages).filter((c) => c >= 180)).toEqual([407, 180, 200, 200]);
+  });
+});
+
+describe('contacts pointing at our gateways', () => {
+  async function registerContacts(ip: string, contacts: [string, string, string], final: number): Promise<SippResult> {
+    let file = scenario('register_auth_contacts.xml');
+    if (final !== 476) {
+      const text = fs.readFileSync(file, 'utf8').replace('<recv response="476"></recv>', `<recv response="${final}"></recv>`);
+      file = path.join(group.subdir(`contacts-${final}`), 'register_auth_contacts.xml');
+      fs.writeFileSync(file, text);
+    }
+    return runSipp(group, {
+      name: `contacts-${ip}-${final}`, scenario: file, remote: proxy.address, localIp: ip, localPort: await freePort(ip),
+      service: 'alice', keys: { c1: contacts[0], c2: contacts[1], c3: contacts[2] }, extraArgs: ['-au', 'alice', '-ap', 'alice-pw'], timeoutS: 10,
+    });
+  }
+
+  it('refuses a REGISTER whose contact is the gateway, or another spelling of it that is no valid host (127.0.70, 127.70, 0x7f.0.0.70): 476, nothing saved', async () => {
+    const ok = (n: number): string => `sip:alice@${ALICE_IP}:${7000 + n}`;
+    for (const gw of [`sip:x@${GW_IP}:${gwPort}`, `sip:x@127.0.70:${gwPort}`, `sip:x@127.70:${gwPort}`, `sip:x@0x7f.0.0.70:${gwPort}`]) {
+      const r = await registerContacts(ALICE_IP, [ok(1), gw, ok(2)], 476);
+      expectSippOk(r);
+      expect(receivedStatusCodes(r.messages).filter((c) => c !== 100)).toEqual([401, 476]);
+    }
+    await proxy.waitForLog(/SECURITY ALERT: 127\.0\.0\.3 registering a contact at 127\.0\.0\.70:/);
+    // the same three bindings without the gateway are accepted
+    expectSippOk(await registerContacts(ALICE_IP, [ok(1), ok(2), ok(3)], 200));
   });
 });
 

@@ -55,7 +55,7 @@ it('opensips.cfg has every route of a self-protecting residential proxy and spli
   expect(register.body.slice(0, 6).map((st) => st.kind)).toEqual(['If', 'If', 'If', 'ExprStmt', 'Assign', 'While']);
   const loop = register.body[5]!;
   expect(loop.loc.file).toBe(path.join('examples', 'include', 'contact-check.cfg'));
-  expect(loop.loc.line).toBe(5);
+  expect(loop.loc.line).toBe(11);
 });
 
 it('trunking.cfg models sockets with as/tag, the blacklist with an exception and the scaling profile', () => {
