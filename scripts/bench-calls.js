@@ -19,12 +19,14 @@
  *          --only tsips|kamailio  --ramp-kamailio  --kamailio-security  --json FILE
  */
 'use strict';
-const { spawn, execFileSync } = require('node:child_process');
-const dgram = require('node:dgram');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { start, killAll, delay, udpBound, freePort, waitUntil, stopProc, lastStatsRow, median, posInt, setWorkDir } = require('./lib/bench-procs');
+
+/** This run's temporary folder (removed at exit by bench-procs unless TSIPS_BENCH_KEEP). */
+let workDir = null;
 const { sharedDir } = require('@tsips/test-support');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -70,72 +72,8 @@ function parseArgs(argv) {
   return o;
 }
 
-function posInt(name, v) {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got ${v}`);
-  return n;
-}
 
 // ------------------------------------------------------------------------------ processes
-
-const children = new Set();
-let workDir = null;
-
-function start(name, cmd, args, opts = {}) {
-  const child = spawn(cmd, args, { cwd: opts.cwd ?? workDir, stdio: ['ignore', opts.stdout ?? 'ignore', 'pipe'] });
-  const rec = { name, child, stderr: '', exited: null };
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => { if (rec.stderr.length < 1 << 20) rec.stderr += d; });
-  rec.exited = new Promise((resolve) => {
-    child.once('close', (code, signal) => { children.delete(rec); resolve({ code, signal }); });
-    child.once('error', (e) => { rec.stderr += `spawn failed: ${e.message}\n`; children.delete(rec); resolve({ code: null, signal: null }); });
-  });
-  children.add(rec);
-  return rec;
-}
-
-function killAll() {
-  for (const rec of children) {
-    try { process.kill(rec.child.pid, 'SIGKILL'); } catch { /* already gone */ }
-  }
-}
-
-process.on('exit', () => {
-  killAll();
-  if (workDir && !process.env.TSIPS_BENCH_KEEP) fs.rmSync(workDir, { recursive: true, force: true });
-});
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
-
-const delay = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function udpBound(address, port) {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', () => { s.close(); resolve(true); });
-    s.bind({ address, port, exclusive: true }, () => s.close(() => resolve(false)));
-  });
-}
-
-const handedOut = new Set();
-async function freePort(address) {
-  for (;;) {
-    const port = await new Promise((resolve, reject) => {
-      const srv = net.createServer();
-      srv.once('error', reject);
-      srv.listen({ host: address, port: 0 }, () => { const p = srv.address().port; srv.close(() => resolve(p)); });
-    });
-    if (!handedOut.has(port) && !(await udpBound(address, port))) { handedOut.add(port); return port; }
-  }
-}
-
-async function waitUntil(what, ms, check) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await delay(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 // ------------------------------------------------------------------------------ /proc
 
@@ -230,25 +168,9 @@ async function startKamailio(uasPort, security) {
   return { name: security ? 'kamailio+security' : 'kamailio', rec, port, pid: rec.child.pid, stop: () => stopProc(rec) };
 }
 
-async function stopProc(rec) {
-  if (rec.child.exitCode !== null || rec.child.signalCode !== null) return rec.exited;
-  rec.child.kill('SIGTERM');
-  const r = await Promise.race([rec.exited, delay(10000).then(() => null)]);
-  if (r) return r;
-  rec.child.kill('SIGKILL');
-  return rec.exited;
-}
 
 // ------------------------------------------------------------------------------ one step
 
-function lastStatsRow(file) {
-  if (!fs.existsSync(file)) return {};
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
-  if (lines.length < 2) return {};
-  const head = lines[0].split(';');
-  const row = lines[lines.length - 1].split(';');
-  return Object.fromEntries(head.map((h, i) => [h, row[i]]));
-}
 
 function hms(t) {
   const m = /^(\d+):(\d+):(\d+)(?::(\d+))?$/.exec(t ?? '');
@@ -341,11 +263,6 @@ function indent(t) {
   return t.split('\n').map((l) => `      | ${l}`).join('\n');
 }
 
-function median(xs) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** Fewer than 0.1% of the offered calls failed or went missing, and the proxy stayed up. */
 function sustained(r) {
@@ -375,6 +292,7 @@ function machine() {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-bench-calls-'));
+  setWorkDir(workDir);
   const m = machine();
   console.log('bench:calls — sipp UAC -> proxy -> sipp UAS, full call (INVITE/180/200/ACK/BYE/200), UDP, loopback');
   console.log(`machine: ${m.cpu}, ${m.memory}, ${m.kernel}; node ${m.node}; ${m.sipp}; kamailio ${m.kamailio}`);

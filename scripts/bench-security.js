@@ -40,13 +40,16 @@
  * Env: TSIPS_BENCH_NODE_ARGS (node options for tsips, e.g. --cpu-prof), TSIPS_BENCH_KEEP.
  */
 'use strict';
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const dgram = require('node:dgram');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { start, killAll, delay, udpBound, freePort, waitUntil, stopProc, lastStatsRow, median, posInt, setWorkDir } = require('./lib/bench-procs');
+
+/** This run's temporary folder (removed at exit by bench-procs unless TSIPS_BENCH_KEEP). */
+let workDir = null;
 const { sharedDir } = require('@tsips/test-support');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -97,81 +100,9 @@ function parseArgs(argv) {
   return o;
 }
 
-function posInt(name, v) {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got ${v}`);
-  return n;
-}
 
 // ------------------------------------------------------------------------------ processes
 
-const children = new Set();
-let workDir = null;
-
-function start(name, cmd, args, opts = {}) {
-  const child = spawn(cmd, args, { cwd: opts.cwd ?? workDir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const rec = { name, child, stderr: '', exited: null };
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d) => { if (rec.stderr.length < 1 << 20) rec.stderr += d; });
-  rec.exited = new Promise((resolve) => {
-    child.once('close', (code, signal) => { children.delete(rec); resolve({ code, signal }); });
-    child.once('error', (e) => { rec.stderr += `spawn failed: ${e.message}\n`; children.delete(rec); resolve({ code: null, signal: null }); });
-  });
-  children.add(rec);
-  return rec;
-}
-
-function killAll() {
-  for (const rec of children) {
-    try { process.kill(rec.child.pid, 'SIGKILL'); } catch { /* already gone */ }
-  }
-}
-
-process.on('exit', () => {
-  killAll();
-  if (workDir && !process.env.TSIPS_BENCH_KEEP) fs.rmSync(workDir, { recursive: true, force: true });
-});
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
-
-const delay = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function udpBound(address, port) {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.once('error', () => { s.close(); resolve(true); });
-    s.bind({ address, port, exclusive: true }, () => s.close(() => resolve(false)));
-  });
-}
-
-const handedOut = new Set();
-async function freePort(address) {
-  for (;;) {
-    const port = await new Promise((resolve, reject) => {
-      const srv = net.createServer();
-      srv.once('error', reject);
-      srv.listen({ host: address, port: 0 }, () => { const p = srv.address().port; srv.close(() => resolve(p)); });
-    });
-    if (!handedOut.has(port) && !(await udpBound(address, port))) { handedOut.add(port); return port; }
-  }
-}
-
-async function waitUntil(what, ms, check) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await delay(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function stopProc(rec) {
-  if (rec.child.exitCode !== null || rec.child.signalCode !== null) return rec.exited;
-  rec.child.kill('SIGTERM');
-  const r = await Promise.race([rec.exited, delay(10000).then(() => null)]);
-  if (r) return r;
-  rec.child.kill('SIGKILL');
-  return rec.exited;
-}
 
 // ------------------------------------------------------------------------------ /proc
 
@@ -342,14 +273,6 @@ function register(port, user, contact, { fromIp = '127.0.0.4', password = PASSWO
 
 // ------------------------------------------------------------------------------ sipp runs
 
-function lastStatsRow(file) {
-  if (!fs.existsSync(file)) return {};
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
-  if (lines.length < 2) return {};
-  const head = lines[0].split(';');
-  const row = lines[lines.length - 1].split(';');
-  return Object.fromEntries(head.map((h, i) => [h, row[i]]));
-}
 
 function sippStats(file) {
   const st = lastStatsRow(file);
@@ -454,11 +377,6 @@ async function step(cfgName, workload, o) {
   return r;
 }
 
-function median(xs) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function partCpu(o) {
   console.log(`part 1: CPU per message, ${o.duration} s per run, ${o.turns} turns (REGISTER at ${o.regRate}/s, calls at ${o.callRate}/s; ` +
@@ -721,6 +639,7 @@ function machine() {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-bench-security-'));
+  setWorkDir(workDir);
   const m = machine();
   console.log('bench:security — cost of the default config\'s security pipeline; spread flood against pike + ratelimit');
   console.log(`machine: ${m.cpu}, ${m.memory}, ${m.kernel}; node ${m.node}; ${m.sipp}`);
