@@ -37,18 +37,19 @@ async function next(p: Peer, callId: string, pred: (m: SipMessage) => boolean = 
   }
 }
 
-it('concurrent calls: +1 per checked call, -1 when its dialog ends (BYE, 486, CANCEL/487)', async () => {
+it('concurrent calls: +1 per checked call, -1 when its dialog ends (BYE, 486, CANCEL/487); call-duration event from the answer', async () => {
   const url = `sqlite://${path.join(dir, 'frd.db')}`;
   const m = new DbManager(dir);
   m.registerDriver(new SqliteDriver());
   const db = (await m.open(url)) as DbConnection;
   await createSchema(db, selectTables(['fraud_detection']));
-  await db.insert('fraud_detection', { ruleid: 1, profileid: 0, prefix: '', start_hour: '00:00', end_hour: '00:00', daysoftheweek: 'Mon-Sun', concurrent_calls_warning: 2 });
+  await db.insert('fraud_detection', { ruleid: 1, profileid: 0, prefix: '', start_hour: '00:00', end_hour: '00:00', daysoftheweek: 'Mon-Sun', concurrent_calls_warning: 2, call_duration_warning: 1 });
   await db.close();
   const uac = await UdpPeer.open();
   const uas = await UdpPeer.open();
   peers.push(uac, uas);
   const frd = createFraudDetection({ autoTimer: false });
+  const logs: string[] = [];
   const script = `
 socket = udp:127.0.0.1:0
 loadmodule "proto_udp.so"
@@ -70,10 +71,13 @@ route {
     record_route();
   }
   t_relay();
+}
+event_route[E_FRD_WARNING] {
+  xlog("L_NOTICE", "frd-event $param(param) $param(value) $param(user) $param(called_number)\n");
 }`;
   const server = await SipServer.start(writeScript(script), {
     modules: [proto_udp, createSl(), signaling, createTm(), createRr(), sipmsgops, createDbSqlite(), createDialog(), frd],
-    logWriter: () => undefined,
+    logWriter: (line: string) => { logs.push(line); },
     shutdownTimeoutMs: 200,
   });
   servers.push(server);
@@ -130,6 +134,12 @@ Content-Length: 0
   await uas.send(buildReply(inv3, 487, 'Request Terminated', { toTag: 'b-f3' }), port);
   await next(uac, 'f3', (x) => x.status === 487);
   expect((await stats()).concurrent_calls).toBe(1);
+
+  // Call 1 is up for more than a second: the duration timer raises the warning once.
+  await new Promise((r) => setTimeout(r, 1100));
+  frd.fraud.tick();
+  frd.fraud.tick();
+  expect(logs.filter((l) => l.includes('frd-event call-duration 1 alice 100'))).toHaveLength(1);
 
   // BYE of call 1.
   await uac.send(sipText(`BYE sip:100@127.0.0.1:${uas.port} SIP/2.0
