@@ -11,7 +11,7 @@ import { createDialog, dialog } from './dialog';
 import { dispatcher } from './dispatcher';
 import { domain } from './domain';
 import { createDrouting, drouting } from './drouting';
-import { fraud_detection } from './fraud_detection';
+import { createFraudDetection, fraud_detection } from './fraud_detection';
 import { load_balancer } from './load_balancer';
 import { createMaxfwd, maxfwd } from './maxfwd';
 import { nathelper } from './nathelper';
@@ -72,6 +72,7 @@ const factories: Partial<Record<string, () => ModuleExports>> = {
   permissions: createPermissions,
   userblacklist: createUserblacklist,
   dialog: createDialog,
+  fraud_detection: createFraudDetection,
   drouting: createDrouting,
 };
 

@@ -17,6 +17,7 @@ import { COLUMN_PARAMS, defaultColumns, DialogDb } from './db';
 import { ProfileTable, type Profile } from './profiles';
 import { callIdHash, CALLEE, CALLER, Dialog, DLG_FLAG_BYE_ON_TIMEOUT, DLG_STATE, LocalDialogStore, matchBySipIds, parseDid, type DialogStore } from './store';
 import { DialogUac } from './uac';
+import { DIALOG, type DialogApi, type DialogWatcher } from './api';
 import { counter, event, fn, gauge, intParam, mi, pvar, strParam } from '../shared/declare';
 import { flagsParam, type FlagSetSpec } from '../shared/flags';
 import { ISSUE } from '../shared/issues';
@@ -329,10 +330,22 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
     track(db.remove(d), 'deleting from the database', d);
   };
 
+  /** Watchers of other modules (the dialog service), per dialog. */
+  const watchers = new WeakMap<Dialog, DialogWatcher[]>();
   const setState = (d: Dialog, next: number): void => {
     const old = d.state;
     if (old === next) return;
     d.state = next;
+    const ws = watchers.get(d);
+    if (ws !== undefined) {
+      const answeredNow = old < DLG_STATE.CONFIRMED_NA && (next === DLG_STATE.CONFIRMED_NA || next === DLG_STATE.CONFIRMED);
+      if (answeredNow) for (const w of ws) w.onAnswer?.(nowMs());
+      if (next === DLG_STATE.DELETED) {
+        watchers.delete(d);
+        const answered = old === DLG_STATE.CONFIRMED_NA || old === DLG_STATE.CONFIRMED;
+        for (const w of ws) w.onEnd(answered);
+      }
+    }
     if (old === DLG_STATE.EARLY) stat('early_dialogs', -1);
     if (next === DLG_STATE.EARLY) stat('early_dialogs', 1);
     if ((old === DLG_STATE.CONFIRMED_NA || old === DLG_STATE.CONFIRMED) && next === DLG_STATE.DELETED) stat('active_dialogs', -1);
@@ -1180,6 +1193,17 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
       env = e;
       core = e.services.find(CORE) ?? null;
       tmApi = e.services.find(TM) ?? null;
+      const api: DialogApi = {
+        watchCurrent(ctx, w) {
+          const d = currentDialog(ctx);
+          if (d === null || d.state === DLG_STATE.DELETED) return false;
+          const ws = watchers.get(d);
+          if (ws === undefined) watchers.set(d, [w]);
+          else ws.push(w);
+          return true;
+        },
+      };
+      if (e.services.find(DIALOG) === undefined) e.services.provide(DIALOG, api);
       mask = param<number>('hash_size') - 1;
       rrParam = param<string>('rr_param');
       matchModeDefault = param<number>('dlg_match_mode');
@@ -1259,3 +1283,4 @@ function safe<T>(f: () => T): T | undefined {
 /** The dialog table for checking scripts (a server makes its own with createDialog()). */
 export const dialog: ModuleExports = createDialog();
 export { Dialog, LocalDialogStore, DLG_STATE, type DialogStore } from './store';
+export { DIALOG, type DialogApi, type DialogWatcher } from './api';

@@ -3,8 +3,12 @@
  * sequential, duration) checked against warning and critical thresholds of fraud rules
  * (prefix, time window, profile); crossing one raises E_FRD_WARNING / E_FRD_CRITICAL.
  */
-import type { ModuleExports } from '@tsips/script';
-import { column, event, fn, intParam, mi, strParam } from '../shared/declare';
+import type { FunctionExport, ModparamExport, ModuleExports, ScriptContext, ScriptValue } from '@tsips/script';
+import { CORE, dbManagerOf, type DbConnection, type DbRow } from '@tsips/core';
+import { column, event, fn, implementedMi, intParam, mi, strParam } from '../shared/declare';
+import { DIALOG } from '../dialog/api';
+import { parseDays, parseHour, RuleSet, wallOf, type FraudRule, type Thresholds } from './rules';
+import { localFraudStatsStore, type FraudStatsStore, type UserStats } from './stats';
 import { ISSUE } from '../shared/issues';
 import { intOrVar, str } from '../shared/params';
 import { REQ_REPLY } from '../shared/routes';
@@ -12,7 +16,7 @@ import { REQ_REPLY } from '../shared/routes';
 const R = ISSUE.unscheduled;
 const EVENT_PARAMS = ['param', 'value', 'threshold', 'user', 'called_number', 'rule_id', 'profile_id'];
 
-export const fraud_detection: ModuleExports = {
+const DECLARED: ModuleExports = {
   name: 'fraud_detection',
   functions: [
     fn('check_fraud', [str('user'), str('number'), intOrVar('profile id')], REQ_REPLY, R,
@@ -47,5 +51,302 @@ export const fraud_detection: ModuleExports = {
     event('E_FRD_WARNING', EVENT_PARAMS, 'A user crossed a warning threshold.'),
     event('E_FRD_CRITICAL', EVENT_PARAMS, 'A user crossed a critical threshold.'),
   ],
-  dependencies: ['drouting', 'dialog'],
+  dependencies: ['dialog'],
 };
+
+export { RuleSet, parseDays, parseHour, windowAt, wallOf, type FraudRule, type Thresholds } from './rules';
+export { UserStats, localFraudStatsStore, type FraudStatsStore } from './stats';
+
+/** check_fraud() return codes (OpenSIPS). */
+export const FRD = { NO_RULE: 2, OK: 1, WARNING: -1, CRITICAL: -2, ERROR: -3 } as const;
+
+/** An MI failure with OpenSIPS's code and text. */
+export class FraudMiError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FraudMiError';
+  }
+}
+
+export interface FraudOptions {
+  /** Clock in ms (tests inject one). */
+  now?: () => number;
+  store?: FraudStatsStore;
+  /** Run the duration/sweep timer every second with setInterval (default true; tests call tick()). */
+  autoTimer?: boolean;
+  /** Where events raised outside a script (call-duration) go; default: the core's event interface. */
+  raise?: (name: string, params: Record<string, ScriptValue>) => void;
+}
+
+/** What tests and operators can reach of a running instance. */
+export interface FraudControl {
+  /** One timer round: call-duration checks of answered calls and freeing idle statistics. */
+  tick(): void;
+  readonly stats: FraudStatsStore;
+  readonly rules: () => RuleSet;
+  /** Calls being watched (until their dialog ends). */
+  activeCalls(): number;
+}
+
+/** A call counted by check_fraud and watched through its dialog. */
+interface ActiveCall {
+  readonly stats: UserStats;
+  readonly interval: number;
+  readonly user: string;
+  readonly number: string;
+  readonly rule: FraudRule;
+  answeredAt: number;
+  /** 0 nothing raised yet, 1 warning raised, 2 critical raised. */
+  raised: number;
+  ended: boolean;
+}
+
+const CHECKS = [
+  ['calls-per-minute', 'cpm'],
+  ['total-calls', 'total'],
+  ['concurrent-calls', 'concurrent'],
+  ['sequential-calls', 'sequential'],
+] as const;
+
+function valueOf(s: UserStats, k: (typeof CHECKS)[number][1]): number {
+  switch (k) {
+    case 'cpm': return s.cpm;
+    case 'total': return s.totalCalls;
+    case 'concurrent': return s.concurrentCalls;
+    case 'sequential': return s.seqCalls;
+  }
+}
+
+const intOf = (v: unknown): number | null => {
+  if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number(v);
+  return null;
+};
+
+const COLS = [
+  ['rid_col', 'ruleid'], ['pid_col', 'profileid'], ['prefix_col', 'prefix'], ['start_h_col', 'start_hour'], ['end_h_col', 'end_hour'],
+  ['days_col', 'daysoftheweek'], ['cpm_thresh_warn_col', 'cpm_warning'], ['cpm_thresh_crit_col', 'cpm_critical'],
+  ['calldur_thresh_warn_col', 'call_duration_warning'], ['calldur_thresh_crit_col', 'call_duration_critical'],
+  ['totalc_thresh_warn_col', 'total_calls_warning'], ['totalc_thresh_crit_col', 'total_calls_critical'],
+  ['concalls_thresh_warn_col', 'concurrent_calls_warning'], ['concalls_thresh_crit_col', 'concurrent_calls_critical'],
+  ['seqcalls_thresh_warn_col', 'sequential_calls_warning'], ['seqcalls_thresh_crit_col', 'sequential_calls_critical'],
+] as const;
+
+/** Rules from table rows; a malformed row is an error naming it (OpenSIPS refuses the whole load too). */
+export function rulesFromRows(rows: readonly DbRow[], col: (param: (typeof COLS)[number][0]) => string): RuleSet {
+  const set = new RuleSet();
+  for (const r of rows) {
+    const id = intOf(r[col('rid_col')]);
+    const profile = intOf(r[col('pid_col')]);
+    const prefix = r[col('prefix_col')];
+    const start = parseHour(String(r[col('start_h_col')] ?? '00:00'));
+    const end = parseHour(String(r[col('end_h_col')] ?? '23:59'));
+    const days = parseDays(String(r[col('days_col')] ?? 'Mon-Sun'));
+    const where = `rule ${String(r[col('rid_col')])}`;
+    if (id === null || profile === null) throw new Error(`${where}: ruleid and profileid must be integers`);
+    if (typeof prefix !== 'string') throw new Error(`${where}: prefix must be a string`);
+    if (start === null || end === null) throw new Error(`${where}: bad start/end hour (HH:MM)`);
+    if (days === null) throw new Error(`${where}: bad days of the week '${String(r[col('days_col')])}'`);
+    const thr = (w: (typeof COLS)[number][0], c: (typeof COLS)[number][0]): Thresholds => {
+      const warning = intOf(r[col(w)] ?? 0);
+      const critical = intOf(r[col(c)] ?? 0);
+      if (warning === null || critical === null || warning < 0 || critical < 0) throw new Error(`${where}: thresholds must be integers >= 0`);
+      return { warning, critical };
+    };
+    set.add({
+      id, profile, prefix, startMin: start, endMin: end, days,
+      cpm: thr('cpm_thresh_warn_col', 'cpm_thresh_crit_col'),
+      duration: thr('calldur_thresh_warn_col', 'calldur_thresh_crit_col'),
+      total: thr('totalc_thresh_warn_col', 'totalc_thresh_crit_col'),
+      concurrent: thr('concalls_thresh_warn_col', 'concalls_thresh_crit_col'),
+      sequential: thr('seqcalls_thresh_warn_col', 'seqcalls_thresh_crit_col'),
+    });
+  }
+  return set;
+}
+
+/** A fresh fraud_detection instance (rules, statistics and timer are per server). */
+export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & { fraud: FraudControl } {
+  const now = opts.now ?? Date.now;
+  const store = opts.store ?? localFraudStatsStore();
+  const values = new Map<string, string | number>();
+  const cfg = <T extends string | number | null>(name: string): T => {
+    const v = values.get(name);
+    if (v !== undefined) return v as T;
+    return (DECLARED.params!.find((p) => p.name === name)?.default ?? null) as T;
+  };
+  let rules = new RuleSet();
+  let conn: DbConnection | null = null;
+  let log: (level: number, text: string) => void = () => undefined;
+  let raiseOut: (name: string, params: Record<string, ScriptValue>) => void = opts.raise ?? (() => undefined);
+  let services: import('@tsips/script').Services | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const active = new Set<ActiveCall>();
+
+  const eventParams = (param: string, value: number, threshold: number, user: string, number: string, rule: FraudRule): Record<string, ScriptValue> => ({
+    param, value, threshold, user, called_number: number, rule_id: rule.id, profile_id: rule.profile,
+  });
+
+  const load = async (): Promise<RuleSet> => {
+    if (conn === null) throw new Error('no database');
+    const col = (p: (typeof COLS)[number][0]): string => cfg<string>(p);
+    const rows = await conn.query(cfg<string>('table_name'), { columns: COLS.map(([p]) => col(p)) });
+    return rulesFromRows(rows, col);
+  };
+
+  const endCall = (c: ActiveCall, answered: boolean): void => {
+    if (c.ended) return;
+    c.ended = true;
+    active.delete(c);
+    if (answered) checkDuration(c);
+    // Never below zero, and a call of an older interval does not take from the new one.
+    if (c.interval === c.stats.interval && c.stats.concurrentCalls > 0) c.stats.concurrentCalls--;
+  };
+
+  const checkDuration = (c: ActiveCall): void => {
+    if (c.answeredAt < 0) return;
+    const { warning, critical } = c.rule.duration;
+    const dur = Math.floor((now() - c.answeredAt) / 1000);
+    if (critical > 0 && dur >= critical && c.raised < 2) {
+      c.raised = 2;
+      raiseOut('E_FRD_CRITICAL', eventParams('call-duration', dur, critical, c.user, c.number, c.rule));
+    } else if (warning > 0 && dur >= warning && c.raised < 1) {
+      c.raised = 1;
+      raiseOut('E_FRD_WARNING', eventParams('call-duration', dur, warning, c.user, c.number, c.rule));
+    }
+  };
+
+  const tick = (): void => {
+    for (const c of active) checkDuration(c);
+    const t = now();
+    // Statistics whose window ended and that have no call up are of no further use (#3411).
+    store.sweep((s) => s.concurrentCalls === 0 && t >= s.windowEnd);
+  };
+
+  const checkFraud = (ctx: ScriptContext, user: string, number: string, profile: number): number => {
+    const utc = cfg<number>('use_utc_time') !== 0;
+    const t = now();
+    const m = rules.match(profile, number, wallOf(t, utc), utc);
+    if (m === null) {
+      ctx.log(4, `fraud_detection: no rule matched for number=<${number}>, pid=<${profile}>`);
+      return FRD.NO_RULE;
+    }
+    const { rule, window } = m;
+    const s = store.getOrCreate(user, rule.prefix);
+    if (s.ruleId !== rule.id || s.windowStart !== window.start) {
+      s.reset();
+      s.ruleId = rule.id;
+      s.windowStart = window.start;
+      s.windowEnd = window.end;
+    }
+    if (s.lastDial === number) s.seqCalls++;
+    else {
+      s.lastDial = number;
+      s.seqCalls = 1;
+    }
+    s.totalCalls++;
+    s.countCall(Math.floor(t / 1000));
+    s.concurrentCalls++;
+
+    let rc: number = FRD.OK;
+    outer: for (const level of ['critical', 'warning'] as const) {
+      for (const [param, k] of CHECKS) {
+        const threshold = rule[k][level];
+        const value = valueOf(s, k);
+        if (threshold > 0 && value >= threshold) {
+          ctx.raiseEvent(level === 'critical' ? 'E_FRD_CRITICAL' : 'E_FRD_WARNING', eventParams(param, value, threshold, user, number, rule));
+          rc = level === 'critical' ? FRD.CRITICAL : FRD.WARNING;
+          break outer;
+        }
+      }
+    }
+
+    const call: ActiveCall = { stats: s, interval: s.interval, user, number, rule, answeredAt: -1, raised: 0, ended: false };
+    const dlg = services?.find(DIALOG);
+    const watched = dlg?.watchCurrent(ctx, {
+      onAnswer: (ms) => { call.answeredAt = Math.min(ms, now()); },
+      onEnd: (answered) => endCall(call, answered),
+    }) ?? false;
+    if (watched) active.add(call);
+    else {
+      ctx.log(2, 'fraud_detection: no dialog for the call (call create_dialog() before check_fraud()); concurrency and duration are not tracked for it');
+      endCall(call, false);
+    }
+    return rc;
+  };
+
+  const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
+    const { notImplemented: _drop, ...rest } = f;
+    void _drop;
+    return {
+      ...rest,
+      impl: ((ctx: ScriptContext, user: string, number: string, pid: number) => {
+        try {
+          return checkFraud(ctx, user, number, pid);
+        } catch (e) {
+          ctx.logError(`fraud_detection: ${e instanceof Error ? e.message : String(e)}`);
+          return FRD.ERROR;
+        }
+      }) as FunctionExport['impl'],
+    };
+  });
+  const params: ModparamExport[] = DECLARED.params!.map((p) => ({ ...p, set: (v: string | number) => { values.set(p.name, v); } }));
+
+  const miShow = (p: Record<string, string>): unknown => {
+    const user = p['user'];
+    const prefix = p['prefix'];
+    if (user === undefined || prefix === undefined) throw new FraudMiError(400, 'Invalid params');
+    const s = store.get(user, prefix);
+    if (s === undefined) throw new FraudMiError(404, 'No data for this user+number yet!');
+    s.advance(Math.floor(now() / 1000));
+    return { cpm: s.cpm, total_calls: s.totalCalls, concurrent_calls: s.concurrentCalls, seq_calls: s.seqCalls };
+  };
+  const miReload = async (): Promise<unknown> => {
+    try {
+      rules = await load();
+    } catch (e) {
+      log(-1, `fraud_detection: cannot reload the rules: ${e instanceof Error ? e.message : String(e)}`);
+      throw new FraudMiError(500, 'Failed to reload');
+    }
+    log(3, `fraud_detection: loaded ${rules.size} rule(s)`);
+    return 'OK';
+  };
+
+  return {
+    ...DECLARED,
+    functions,
+    params,
+    mi: [implementedMi(DECLARED.mi![0]!, miShow), implementedMi(DECLARED.mi![1]!, miReload)],
+    fraud: { tick, stats: store, rules: () => rules, activeCalls: () => active.size },
+    async init(e) {
+      log = e.log;
+      services = e.services;
+      if (opts.raise === undefined) {
+        const core = e.services.find(CORE);
+        raiseOut = (name, p) => core?.raiseEvent?.(name, p);
+      }
+      const dbm = dbManagerOf(e.services);
+      conn = await dbm.open(dbm.resolveUrl(cfg<string | null>('db_url'), 'fraud_detection'));
+      rules = await load();
+      log(3, `fraud_detection: loaded ${rules.size} rule(s)`);
+      if (opts.autoTimer !== false) {
+        timer = setInterval(tick, 1000);
+        timer.unref();
+      }
+    },
+    async destroy() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+      active.clear();
+      if (conn !== null) await conn.close();
+      conn = null;
+    },
+  };
+}
+
+/** The fraud_detection table for checking scripts (no state is used until init). */
+export const fraud_detection: ModuleExports = createFraudDetection();
