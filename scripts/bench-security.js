@@ -48,9 +48,10 @@ const os = require('node:os');
 const path = require('node:path');
 const { start, killAll, delay, udpBound, freePort, waitUntil, stopProc, lastStatsRow, median, posInt, setWorkDir } = require('./lib/bench-procs');
 
+const { sharedDir } = require('@tsips/test-support');
+
 /** This run's temporary folder (removed at exit by bench-procs unless TSIPS_BENCH_KEEP). */
 let workDir = null;
-const { sharedDir } = require('@tsips/test-support');
 
 const ROOT = path.resolve(__dirname, '..');
 const TSIPS_BIN = path.join(ROOT, 'packages', 'cli', 'bin', 'tsips.js');

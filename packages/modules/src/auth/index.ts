@@ -6,7 +6,7 @@
  * service this module provides.
  */
 import type { FunctionExport, ModparamExport, ModuleExports, ScriptContext, ScriptValue } from '@tsips/script';
-import { fn, intParam, strParam } from '../shared/declare';
+import { fn, implementedFn, intParam, strParam } from '../shared/declare';
 import { ISSUE } from '../shared/issues';
 import { str } from '../shared/params';
 import { REQ, REQ_BRANCH_FAIL } from '../shared/routes';
@@ -211,9 +211,7 @@ export function createAuth(opts: AuthOptions = {}): ModuleExports {
     append_rpid_hf: appendRpidHf as FunctionExport['impl'],
   };
   const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
-    const { notImplemented: _drop, ...rest } = f;
-    void _drop;
-    const out: FunctionExport = { ...rest, impl: impls[f.name]! };
+    const out = implementedFn(f, impls[f.name]!);
     if (f.name === 'www_challenge' || f.name === 'proxy_challenge') out.fixup = algorithmsFixup(2);
     return out;
   });

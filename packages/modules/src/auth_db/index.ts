@@ -7,7 +7,7 @@
 import type { FunctionExport, ModparamExport, ModuleEnv, ModuleExports, ParamSpec, PvRef, ScriptContext } from '@tsips/script';
 import { checkTableVersion, dbManagerOf, expectedVersion, type DbConnection, type DbRow, type DbValue } from '@tsips/core';
 import type { DigestCredentials } from '@tsips/sip';
-import { fn, intParam, strParam } from '../shared/declare';
+import { fn, implementedFn, intParam, strParam } from '../shared/declare';
 import { ISSUE } from '../shared/issues';
 import { outVar, staticStr, str } from '../shared/params';
 import { REQ, REQ_FAIL_LOCAL } from '../shared/routes';
@@ -298,9 +298,7 @@ export function createAuthDb(): ModuleExports {
   const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
     const impl = impls[f.name];
     if (impl === undefined) return f;
-    const { notImplemented: _drop, ...rest } = f;
-    void _drop;
-    return { ...rest, params: f.params.map((p) => wrapSpec(f.name, p)), impl };
+    return implementedFn(f, impl, { params: f.params.map((p) => wrapSpec(f.name, p)) });
   });
   const params: ModparamExport[] = DECLARED.params!.map((p) => {
     const out: ModparamExport = { ...p, set: (v: string | number) => { values.set(p.name, v); } };

@@ -5,7 +5,7 @@
  */
 import { makeRule, type BlacklistRule, type BlacklistStore, type FixupArg, type FunctionExport, type MiExport, type ModparamExport, type ModuleEnv, type ModuleExports, type PvRef, type ScriptContext } from '@tsips/script';
 import { BLACKLISTS, CORE, dbManagerOf, type BlacklistsService, type DbConnection, type SipCoreApi } from '@tsips/core';
-import { column, event, fn, implementedMi, intParam, mi, multiStrParam, strParam } from '../shared/declare';
+import { column, event, fn, implementedFn, implementedMi, intParam, mi, multiStrParam, strParam } from '../shared/declare';
 import { isIP } from 'node:net';
 import { TM, type TmApi } from '../tm/api';
 import { canonicalIp, findRule, GW_DISABLED, GW_NO_ENABLE, GW_PROBE_ALWAYS, GW_PROBE_WHEN_DISABLED, loadRoutingData, orderByAlg, parseGwList, type Carrier, type Gateway, type Rule, type RoutingData, type RuleMatch } from './data';
@@ -843,9 +843,7 @@ export function createDrouting(): DroutingModule {
     return p === undefined || (p.literal === null && p.int === null) ? undefined : 'partitions are not supported by tsips drouting (use_partitions must stay 0): leave the partition argument out';
   };
   const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
-    const { notImplemented: _drop, ...rest } = f;
-    void _drop;
-    return { ...rest, impl: impls[f.name]!, fixup: partitionFixup };
+    return implementedFn(f, impls[f.name]!, { fixup: partitionFixup });
   });
   const params: ModparamExport[] = DECLARED.params!.map((p) => ({
     ...p,

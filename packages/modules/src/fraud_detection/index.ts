@@ -5,7 +5,7 @@
  */
 import type { FunctionExport, ModparamExport, ModuleExports, ScriptContext, ScriptValue } from '@tsips/script';
 import { CORE, dbManagerOf, type DbConnection, type DbRow } from '@tsips/core';
-import { column, event, fn, implementedMi, intParam, mi, strParam } from '../shared/declare';
+import { column, event, fn, implementedFn, implementedMi, intParam, mi, strParam } from '../shared/declare';
 import { DIALOG } from '../dialog/api';
 import { parseDays, parseHour, RuleSet, wallOf, type FraudRule, type Thresholds } from './rules';
 import { localFraudStatsStore, type FraudStatsStore, type UserStats } from './stats';
@@ -280,19 +280,14 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
   };
 
   const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
-    const { notImplemented: _drop, ...rest } = f;
-    void _drop;
-    return {
-      ...rest,
-      impl: ((ctx: ScriptContext, user: string, number: string, pid: number) => {
-        try {
-          return checkFraud(ctx, user, number, pid);
-        } catch (e) {
-          ctx.logError(`fraud_detection: ${e instanceof Error ? e.message : String(e)}`);
-          return FRD.ERROR;
-        }
-      }) as FunctionExport['impl'],
-    };
+    return implementedFn(f, ((ctx: ScriptContext, user: string, number: string, pid: number) => {
+      try {
+        return checkFraud(ctx, user, number, pid);
+      } catch (e) {
+        ctx.logError(`fraud_detection: ${e instanceof Error ? e.message : String(e)}`);
+        return FRD.ERROR;
+      }
+    }) as FunctionExport['impl']);
   });
   const params: ModparamExport[] = DECLARED.params!.map((p) => ({ ...p, set: (v: string | number) => { values.set(p.name, v); } }));
 

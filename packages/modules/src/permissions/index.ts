@@ -6,7 +6,7 @@
  */
 import type { FunctionExport, ModparamExport, ModuleExports, PvRef, ScriptContext } from '@tsips/script';
 import { checkTableVersion, dbManagerOf, type DbConnection, type DbManager } from '@tsips/core';
-import { column, fn, implementedMi, intParam, mi, multiStrParam, strParam } from '../shared/declare';
+import { column, fn, implementedFn, implementedMi, intParam, mi, multiStrParam, strParam } from '../shared/declare';
 import { ISSUE } from '../shared/issues';
 import { intOrVar, outVar, staticStr, str } from '../shared/params';
 import { REQ_FAIL_LOCAL, REQ_FAIL_LOCAL_BRANCH } from '../shared/routes';
@@ -371,9 +371,7 @@ export function createPermissions(opts: { store?: AddressStore; cfgDir?: string 
   const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
     const i = impls[f.name];
     if (i === undefined) return f;
-    const { notImplemented: _drop, ...rest } = f;
-    void _drop;
-    const out: FunctionExport = { ...rest, params: f.params.map(noteBasename), impl: i.impl };
+    const out = implementedFn(f, i.impl, { params: f.params.map(noteBasename) });
     if (i.fixup !== undefined) out.fixup = i.fixup;
     return out;
   });

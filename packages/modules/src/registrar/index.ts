@@ -10,7 +10,7 @@ import { ALL_METHODS, methodBit, methodsMask, USRLOC, type ContactInfo, type Uco
 import { TM } from '../tm/api';
 import { AorError, extractAor } from './aor';
 import { R, RegistrarError, type RegError } from './errors';
-import { counter, fn, gauge, intParam, strParam } from '../shared/declare';
+import { counter, fn, implementedFn, gauge, intParam, strParam } from '../shared/declare';
 import { flagsParam } from '../shared/flags';
 import { ISSUE } from '../shared/issues';
 import { inVar, intOrVar, staticStr, str } from '../shared/params';
@@ -694,9 +694,7 @@ export function createRegistrar(): ModuleExports {
   const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
     const impl = impls[f.name];
     if (impl === undefined) return f;
-    const { notImplemented: _drop, ...rest } = f;
-    void _drop;
-    return { ...rest, params: f.params.map((p) => wrapSpec(f.name, p)), impl };
+    return implementedFn(f, impl, { params: f.params.map((p) => wrapSpec(f.name, p)) });
   });
   const params: ModparamExport[] = DECLARED.params!.map((p) => ({ ...p, set: (v: string | number) => { values.set(p.name, v); } }));
 

@@ -72,6 +72,15 @@ export function mi(
   return out;
 }
 
+/**
+ * A declared function given its behaviour (drops the not-implemented mark). `extra`
+ * overrides other fields of the declaration (wrapped params, a load-time fixup).
+ */
+export function implementedFn(declared: FunctionExport, impl: FunctionExport['impl'], extra: Partial<Omit<FunctionExport, 'impl' | 'notImplemented'>> = {}): FunctionExport {
+  const { notImplemented: _declaredOnly, ...rest } = declared;
+  return { ...rest, ...extra, impl };
+}
+
 /** A declared MI command given its real handler (drops the not-implemented mark). */
 export function implementedMi(declared: MiExport, handler: MiExport['handler']): MiExport {
   const { notImplemented: _declaredOnly, ...rest } = declared;

@@ -1,4 +1,5 @@
 import type { FunctionExport, ModuleExports } from '@tsips/script';
+import { implementedFn } from '../shared/declare';
 
 /**
  * A module table whose declared functions get their behaviour: names, parameters and
@@ -9,8 +10,7 @@ export function implement(table: ModuleExports, impls: ReadonlyMap<string, Funct
   const functions = (table.functions ?? []).map((f) => {
     const impl = impls.get(f.name);
     if (impl === undefined) return f;
-    const { notImplemented: _declaredOnly, ...rest } = f;
-    return { ...rest, impl };
+    return implementedFn(f, impl);
   });
   return { ...table, functions };
 }

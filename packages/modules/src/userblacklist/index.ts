@@ -6,7 +6,7 @@
  */
 import type { FunctionExport, ModparamExport, ModuleExports, ScriptContext } from '@tsips/script';
 import { checkTableVersion, dbManagerOf, type DbConnection, type DbRow } from '@tsips/core';
-import { fn, implementedMi, intParam, mi, strParam } from '../shared/declare';
+import { fn, implementedFn, implementedMi, intParam, mi, strParam } from '../shared/declare';
 import { ISSUE } from '../shared/issues';
 import { staticStr, str } from '../shared/params';
 import { REQ_FAIL } from '../shared/routes';
@@ -195,11 +195,8 @@ export function createUserblacklist(opts: { store?: BlacklistTreeStore } = {}): 
   };
 
   const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
-    const { notImplemented: _drop, ...rest } = f;
-    void _drop;
-    if (f.name === 'check_user_blacklist') return { ...rest, impl: checkUser as FunctionExport['impl'] };
-    return {
-      ...rest,
+    if (f.name === 'check_user_blacklist') return implementedFn(f, checkUser as FunctionExport['impl']);
+    return implementedFn(f, checkGlobal as FunctionExport['impl'], {
       params: [{
         ...f.params[0]!,
         parse: (literal: string) => {
@@ -207,8 +204,7 @@ export function createUserblacklist(opts: { store?: BlacklistTreeStore } = {}): 
           return literal;
         },
       }],
-      impl: checkGlobal as FunctionExport['impl'],
-    };
+    });
   });
   const params: ModparamExport[] = DECLARED.params!.map((p) => ({ ...p, set: (v: string | number) => { values.set(p.name, v); } }));
 
