@@ -193,6 +193,18 @@ export const TABLES: readonly TableDef[] = [
     ],
     indexes: [],
   },
+  // tsips's own (no OpenSIPS counterpart): the learned half of fraud detection. One row per
+  // user holds the profile as JSON; the row with an empty username is the population prior.
+  {
+    name: 'fraud_profiles', version: 1, group: 'fraud_detection',
+    columns: [id(), char('username', 128), col('profile', 'text'), int('updated', { def: 0 })],
+    indexes: [unique('fraud_profiles_username_idx', 'username')],
+  },
+  {
+    name: 'fraud_risk_ranges', version: 1, group: 'fraud_detection',
+    columns: [id(), char('prefix', 32), char('label', 128, { def: '' }), int('risk', { def: 25 })],
+    indexes: [unique('fraud_risk_ranges_prefix_idx', 'prefix')],
+  },
   {
     name: 'dispatcher', version: 9, group: 'dispatcher',
     columns: [

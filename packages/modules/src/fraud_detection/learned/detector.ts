@@ -34,6 +34,8 @@ export interface LearnedOptions {
   maxProfiles?: number;
   /** Called when a profile leaves memory, so it can be saved first. */
   onEvict?: (user: string, profile: UserProfile) => void;
+  /** Reads a user's saved profile the first time the user is seen (after a start or an eviction). */
+  loader?: (user: string) => SavedProfile | undefined;
 }
 
 const TEN_MIN = 600_000;
@@ -99,11 +101,13 @@ export class LearnedDetector implements LearnedDetectorApi {
   private readonly offset: (t: number) => number;
   /** Users learned since the last drain (the store saves them). */
   private readonly dirty = new Set<string>();
+  private readonly loader: ((user: string) => SavedProfile | undefined) | undefined;
 
   constructor(opts: LearnedOptions = {}) {
     this.threshold = opts.threshold ?? DEFAULT_LEARNED_THRESHOLD;
     this.zones = new ZoneClassifier(opts.homeCountry ?? 'GB', new RiskTable(opts.riskRanges ?? DEFAULT_RISK_RANGES));
     this.offset = opts.utcOffsetMin ?? (() => 0);
+    this.loader = opts.loader;
     const onEvict = opts.onEvict;
     this.profiles = new LRUCache<string, UserProfile>({
       max: opts.maxProfiles ?? 100_000,
@@ -151,6 +155,19 @@ export class LearnedDetector implements LearnedDetectorApi {
     return out;
   }
 
+  /** The saved profile of a user new to memory, else a fresh one (the population stands in). */
+  private restore(user: string): UserProfile {
+    const saved = this.loader?.(user);
+    if (saved !== undefined) {
+      try {
+        return UserProfile.fromJSON(saved);
+      } catch {
+        // A row of another version or damaged: learning again beats refusing the call.
+      }
+    }
+    return new UserProfile();
+  }
+
   assess(call: CallAttempt): { assessment: Assessment; call: CallTracker } {
     const { user, number, t } = call;
     const local = t + this.offset(t) * 60_000;
@@ -158,7 +175,7 @@ export class LearnedDetector implements LearnedDetectorApi {
     const bin = hourBin(local);
     const zone = this.zones.classify(number);
     let p = this.profiles.get(user);
-    if (p === undefined) this.profiles.set(user, (p = new UserProfile()));
+    if (p === undefined) this.profiles.set(user, (p = this.restore(user)));
     p.rollDay(day);
     const pop = this.population;
     const reasons: Reason[] = [];
