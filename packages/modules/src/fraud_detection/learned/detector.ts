@@ -4,6 +4,8 @@
  * score, then learns from the call. Evidence, each worth points (the score is their sum,
  * capped at 100):
  *   new_zone     first (or a rare) call to a destination zone
+ *   ramp         a foreign zone taken up lately, called more each day (slow ramps), the
+ *                more so when no other user calls it (rare_zone)
  *   high_risk    a listed high-risk range, a premium-rate type, a number outside the plan
  *   off_hours    a time of the week the user (and, for a new user, everybody) rarely calls at
  *   volume       calls in the last 10 / 60 minutes against the user's baseline (Poisson tail)
@@ -41,6 +43,8 @@ export interface LearnedOptions {
 const TEN_MIN = 600_000;
 const HOUR = 3_600_000;
 const CAMPAIGN_MS = 6 * HOUR;
+/** How long after its first call a zone can still be a slow ramp. */
+const RAMP_DAYS = 30;
 /** Pseudo-counts of the population prior in the zone and hour estimates. */
 const ZONE_PRIOR = 2;
 const HOUR_PRIOR = 3;
@@ -48,6 +52,10 @@ const HOUR_PRIOR = 3;
 const RATE_PRIOR_DAYS = 3;
 /** Calls per day below which a baseline is not believed (a quiet user still redials). */
 const MIN_DAY_RATE = 0.5;
+/** Points of destination and time evidence from which volume evidence counts in full ... */
+const AMPLIFY_FROM = 15;
+/** ... and the share of it that counts below. */
+const QUIET_AMPLIFIER = 0.35;
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 const LN2 = Math.LN2;
@@ -199,39 +207,41 @@ export class LearnedDetector implements LearnedDetectorApi {
         add('new_zone', clamp(3 * (bits - 5), 0, 12), `zone ${zone.key} is rare for this user (${seen.toFixed(0)} of ${n.toFixed(0)} calls)`);
       }
     }
-    // Costly destinations weigh most the first times; a user who calls one regularly knows it.
-    const novelty = seen < 0.5 ? 1 : seen < 3 ? 0.5 : 0.15;
+    // Costly destinations weigh most on the first days; a user who calls one on many days
+    // knows it. Days, not calls: twenty calls to a premium line this morning are no habit.
+    const zd = p.zoneDays.get(zone.key);
+    const priorDays = zd === undefined ? 0 : zd.activeDays - (zd.lastDay === day ? 1 : 0);
+    const novelty = priorDays === 0 ? 1 : priorDays < 3 ? 0.5 : 0.15;
     if (zone.risk !== undefined) add('high_risk', zone.risk.risk * novelty, `${zone.key} is in a high-risk range (${zone.risk.label}, +${zone.risk.prefix})`);
     else if (zone.premium) add('high_risk', 25 * novelty, `${number} is a ${zone.type.replace('_', '-')} number (${zone.country})`);
     else if (zone.type === 'invalid' && !zone.domestic) add('high_risk', 12 * novelty, `${number} is outside the numbering plan of ${zone.country}`);
 
+    // Slow ramp: a foreign zone the user took up lately, called on more and more days and
+    // more often each day, stays under any fixed threshold but not under its own history.
+    if (zd !== undefined && !zone.domestic && zone.type !== 'short' && day - zd.firstDay <= RAMP_DAYS) {
+      const todayCalls = (zd.lastDay === day ? zd.today : 0) + 1;
+      const days = zd.activeDays + (zd.lastDay === day ? 0 : 1);
+      const before = zd.lastDay === day ? zd.best : Math.max(zd.best, zd.today);
+      if (days >= 3 && todayCalls >= 3 && todayCalls >= before) {
+        add('ramp', clamp(10 * (todayCalls - 2) + 5 * (days - 2), 0, 40),
+          `calls to zone ${zone.key} grow day by day since it was first called ${day - zd.firstDay} day(s) ago (${todayCalls} today, at most ${before} a day before)`);
+        // A habit nobody else shares is the likelier to be someone else's revenue.
+        if ((pop.zones.get(zone.key) ?? 0) - (p.zones.get(zone.key) ?? 0) < 1) add('rare_zone', 20, `no other user calls zone ${zone.key}`);
+      }
+    }
+
     // Schedule: the user's share of calls at this hour (neighbours smoothed in), against uniform.
     const base = bin < 24 ? 0 : 24;
     const h = bin - base;
-    const smooth = 0.5 * p.hours[bin]! + 0.25 * (p.hours[base + ((h + 23) % 24)]! + p.hours[base + ((h + 1) % 24)]!);
+    // The same hour of the other kind of day counts a little: a Saturday shift at 09:00 is
+    // less odd for a 09:00 weekday worker than 03:00 is.
+    const other = 24 - base;
+    const smooth = 0.45 * p.hours[bin]! + 0.2 * (p.hours[base + ((h + 23) % 24)]! + p.hours[base + ((h + 1) % 24)]!)
+      + 0.15 * p.hours[other + h]!;
     const ph = (smooth + HOUR_PRIOR * pop.hourShare(bin)) / (n + HOUR_PRIOR);
     const hourBits = Math.log2(1 / 48 / ph);
     add('off_hours', clamp(5 * (hourBits - 2), 0, 25),
       `${fmtHour(local)} on a ${bin < 24 ? 'weekday' : 'weekend'} is outside this user's hours (${pct(ph)} of calls at this time)`);
-
-    // Volume: calls in the last 10 and 60 minutes against the expected count at this hour.
-    const hd = Math.min(p.historyDays(), 30);
-    const rate = Math.max(MIN_DAY_RATE, (p.dayRate * hd + Math.max(MIN_DAY_RATE, pop.userDayRate()) * RATE_PRIOR_DAYS) / (hd + RATE_PRIOR_DAYS));
-    const perHour = Math.max(0.02, (rate * 7 * ph) / (bin < 24 ? 5 : 2));
-    const k10 = p.callsWithin(t, TEN_MIN) + 1;
-    const k60 = p.callsWithin(t, HOUR) + 1;
-    const b10 = poissonTailBits(k10, perHour / 6);
-    const b60 = poissonTailBits(k60, perHour);
-    const volBits = Math.max(b10, b60);
-    add('volume', clamp(3 * (volBits - 6), 0, 40), b10 >= b60
-      ? `${k10} calls in 10 minutes against a baseline of ${(perHour / 6).toFixed(2)}`
-      : `${k60} calls in an hour against a baseline of ${perHour.toFixed(2)}`);
-
-    // Concurrency against the user's usual daily peak.
-    const conc = p.concurrent + 1;
-    const typical = Math.max(1, p.peakConc);
-    const limit = Math.ceil(2 * typical + 1);
-    if (conc > limit) add('concurrency', clamp(8 * (conc - limit), 0, 35), `${conc} concurrent calls, usually at most ${Math.ceil(typical)}`);
 
     // Campaign: the same foreign or costly number newly called by several users at once.
     const firstToNumber = !p.numbers.has(number);
@@ -243,14 +253,40 @@ export class LearnedDetector implements LearnedDetectorApi {
       if (seen < 0.5 && camp !== undefined && t - camp.firstSeen <= CAMPAIGN_MS) {
         let others = 0;
         for (const [u, ft] of camp.firsts) if (u !== user && t - ft <= CAMPAIGN_MS) others++;
-        add('campaign', costly ? clamp(15 * others, 0, 45) : clamp(5 * others, 0, 20), `${others} other user(s) called ${number} for the first time in the last 6 hours`);
+        add('campaign', costly ? clamp(15 * others, 0, 45) : clamp(15 * others, 0, 30), `${others} other user(s) called ${number} for the first time in the last 6 hours`);
       }
     }
 
     if (call.sourceIp !== '' && p.ips.size > 0 && !p.ips.has(call.sourceIp)) add('new_source', 8, `new source address ${call.sourceIp}`);
 
+    // How odd the call is by itself (where and when). Volume, concurrency and a run of
+    // anomalies amplify that: a call centre's busy morning to its usual numbers is no fraud.
+    let own = 0;
+    for (const r of reasons) own += r.points;
+    const amp = own >= AMPLIFY_FROM ? 1 : QUIET_AMPLIFIER;
+
+    // Volume: calls in the last 10 and 60 minutes against the expected count at this hour.
+    const hd = Math.min(p.historyDays(), 30);
+    const rate = Math.max(MIN_DAY_RATE, (p.dayRate * hd + Math.max(MIN_DAY_RATE, pop.userDayRate()) * RATE_PRIOR_DAYS) / (hd + RATE_PRIOR_DAYS));
+    const perHour = Math.max(0.02, (rate * 7 * ph) / (bin < 24 ? 5 : 2));
+    const k10 = p.callsWithin(t, TEN_MIN) + 1;
+    const k60 = p.callsWithin(t, HOUR) + 1;
+    // A lone call is no burst: its hour is judged above, so bursts start at two calls.
+    const b10 = k10 >= 2 ? poissonTailBits(k10, perHour / 6) : 0;
+    const b60 = k60 >= 2 ? poissonTailBits(k60, perHour) : 0;
+    const volBits = Math.max(b10, b60);
+    add('volume', amp * clamp(3 * (volBits - 6), 0, 40), b10 >= b60
+      ? `${k10} calls in 10 minutes against a baseline of ${(perHour / 6).toFixed(2)}`
+      : `${k60} calls in an hour against a baseline of ${perHour.toFixed(2)}`);
+
+    // Concurrency against the user's usual daily peak.
+    const conc = p.concurrent + 1;
+    const typical = Math.max(1, p.peakConc);
+    const limit = Math.ceil(2 * typical + 1);
+    if (conc > limit) add('concurrency', amp * clamp(8 * (conc - limit), 0, 35), `${conc} concurrent calls, usually at most ${Math.ceil(typical)}`);
+
     const heat = p.heatAt(t);
-    add('follows', clamp(heat * 0.2, 0, 20), 'follows anomalous calls of this user in the last hour');
+    add('follows', amp * clamp(heat * 0.2, 0, 20), 'follows anomalous calls of this user in the last hour');
 
     reasons.sort((a, b) => b.points - a.points);
     let sum = 0;
@@ -264,7 +300,8 @@ export class LearnedDetector implements LearnedDetectorApi {
     p.noteAttempt(t);
     p.concurrent++;
     if (p.concurrent > p.todayPeak) p.todayPeak = p.concurrent;
-    if (score >= this.threshold * 0.5) p.addHeat(t, score);
+    // Only calls odd by themselves heat the user up: volume alone must not feed on itself.
+    if (score >= this.threshold * 0.5 && own >= AMPLIFY_FROM) p.addHeat(t, score);
     if (firstToNumber && (!zone.domestic || zone.premium) && zone.type !== 'short') {
       if (camp === undefined || t - camp.firstSeen > CAMPAIGN_MS) this.campaigns.set(number, (camp = { firstSeen: t, firsts: new Map() }));
       if (camp.firsts.size < 32) camp.firsts.set(user, t);

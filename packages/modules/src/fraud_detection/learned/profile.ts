@@ -26,20 +26,33 @@ export function hourBin(localMs: number): number {
   return dow === 0 || dow === 6 ? 24 + hour : hour;
 }
 
-/** Keeps at most `max` keys, dropping the one with the smallest value when full. */
-function bump(m: Map<string, number>, key: string, by: number, max: number): void {
+/** Keeps at most `max` keys, dropping the one with the smallest value when full; returns the dropped key. */
+function bump(m: Map<string, number>, key: string, by: number, max: number): string | undefined {
   const v = m.get(key);
   if (v !== undefined) {
     m.set(key, v + by);
-    return;
+    return undefined;
   }
+  let dropped: string | undefined;
   if (m.size >= max) {
-    let minK = '';
     let minV = Infinity;
-    for (const [k, x] of m) if (x < minV) [minK, minV] = [k, x];
-    m.delete(minK);
+    for (const [k, x] of m) if (x < minV) [dropped, minV] = [k, x];
+    m.delete(dropped!);
   }
   m.set(key, by);
+  return dropped;
+}
+
+/** The days a user called a zone on: how a habit to it started and grows (slow ramps). */
+export interface ZoneDays {
+  firstDay: number;
+  lastDay: number;
+  /** Days with at least one call to the zone. */
+  activeDays: number;
+  /** Calls on lastDay. */
+  today: number;
+  /** Most calls on any earlier day. */
+  best: number;
 }
 
 export class UserProfile {
@@ -51,6 +64,8 @@ export class UserProfile {
   day = -1;
   readonly hours = new Float32Array(HOUR_BINS);
   readonly zones = new Map<string, number>();
+  /** Per zone of `zones` (same keys): the days it was called on. */
+  readonly zoneDays = new Map<string, ZoneDays>();
   /** Called numbers -> last call time (ms). */
   readonly numbers = new Map<string, number>();
   /** Source addresses -> last use (ms). */
@@ -125,7 +140,17 @@ export class UserProfile {
   learn(bin: number, zone: string, number: string, ip: string, t: number, w: number): void {
     this.calls += w;
     this.hours[bin]! += w;
-    bump(this.zones, zone, w, MAX_ZONES);
+    const dropped = bump(this.zones, zone, w, MAX_ZONES);
+    if (dropped !== undefined) this.zoneDays.delete(dropped);
+    const zd = this.zoneDays.get(zone);
+    if (zd === undefined) this.zoneDays.set(zone, { firstDay: this.day, lastDay: this.day, activeDays: 1, today: 1, best: 0 });
+    else if (zd.lastDay === this.day) zd.today++;
+    else {
+      zd.best = Math.max(zd.best, zd.today);
+      zd.today = 1;
+      zd.lastDay = this.day;
+      zd.activeDays++;
+    }
     if (!this.numbers.has(number) && this.numbers.size >= MAX_NUMBERS) this.dropOldest(this.numbers);
     this.numbers.set(number, t);
     if (ip !== '') {
@@ -165,7 +190,7 @@ export class UserProfile {
     return {
       v: 1, calls: this.calls, firstT: this.firstT, lastT: this.lastT, day: this.day,
       hours: Array.from(this.hours, (x) => Math.round(x * 1000) / 1000),
-      zones: [...this.zones], numbers: [...this.numbers], ips: [...this.ips],
+      zones: [...this.zones], zoneDays: [...this.zoneDays], numbers: [...this.numbers], ips: [...this.ips],
       recent: Array.from(this.recent).filter((x) => x > -Infinity),
       dayRate: this.dayRate, peakConc: this.peakConc, today: this.today, todayPeak: this.todayPeak,
       durMean: this.durMean, durVar: this.durVar, durN: this.durN, heat: this.heat, heatT: this.heatT,
@@ -178,6 +203,7 @@ export class UserProfile {
     p.calls = s.calls; p.firstT = s.firstT; p.lastT = s.lastT; p.day = s.day;
     s.hours.slice(0, HOUR_BINS).forEach((x, i) => { p.hours[i] = x; });
     for (const [k, v] of s.zones.slice(0, MAX_ZONES)) p.zones.set(k, v);
+    for (const [k, v] of s.zoneDays) if (p.zones.has(k)) p.zoneDays.set(k, { ...v });
     for (const [k, v] of s.numbers.slice(0, MAX_NUMBERS)) p.numbers.set(k, v);
     for (const [k, v] of s.ips.slice(0, MAX_IPS)) p.ips.set(k, v);
     s.recent.slice(-RECENT).forEach((x, i) => { p.recent[i] = x; });
@@ -192,7 +218,7 @@ export interface SavedProfile {
   v: number;
   calls: number; firstT: number; lastT: number; day: number;
   hours: number[];
-  zones: [string, number][]; numbers: [string, number][]; ips: [string, number][];
+  zones: [string, number][]; zoneDays: [string, ZoneDays][]; numbers: [string, number][]; ips: [string, number][];
   recent: number[];
   dayRate: number; peakConc: number; today: number; todayPeak: number;
   durMean: number; durVar: number; durN: number; heat: number; heatT: number;
