@@ -61,6 +61,15 @@ export {
   FRD, fraudEventParams, StaticCall, StaticFraudChecker,
   type FraudParam, type StaticCheckerOptions, type StaticCheckResult, type StaticFraudEvent,
 } from './static-check';
+export { replay, ReplayRun, staticReason, type ReplayOptions, type ReplayResult } from './replay';
+export {
+  evaluateReplay, formatEvaluation, ReplayEvaluator,
+  type AlertKind, type ReplayAlert, type ReplayEvaluation, type ReplayRecord, type Spread,
+} from './replay-eval';
+export {
+  DEFAULT_LEARNED_THRESHOLD,
+  type Assessment, type CallAttempt, type CallTracker, type LearnedDetectorApi, type Reason,
+} from './detector-api';
 
 /** An MI failure with OpenSIPS's code and text. */
 export class FraudMiError extends Error {
@@ -108,6 +117,10 @@ const COLS = [
   ['concalls_thresh_warn_col', 'concurrent_calls_warning'], ['concalls_thresh_crit_col', 'concurrent_calls_critical'],
   ['seqcalls_thresh_warn_col', 'sequential_calls_warning'], ['seqcalls_thresh_crit_col', 'sequential_calls_critical'],
 ] as const;
+
+/** The column modparams of the rules table and their default column names (OpenSIPS's). */
+export const FRAUD_RULE_COLUMNS: ReadonlyArray<readonly [FraudColumnParam, string]> = COLS;
+export type FraudColumnParam = (typeof COLS)[number][0];
 
 /** Rules from table rows; a malformed row is an error naming it (OpenSIPS refuses the whole load too). */
 export function rulesFromRows(rows: readonly DbRow[], col: (param: (typeof COLS)[number][0]) => string): RuleSet {
