@@ -120,6 +120,8 @@ describe('with a learned detector', () => {
     nextRow = 1;
     const strict = run([rec(0, 'a', '+5371')], r, { learned: f.api, threshold: 81 });
     expect(strict.alerts).toEqual([]);
+    const broken: LearnedDetectorApi = { assess: () => { throw new Error('model not loaded'); } };
+    expect(() => run([rec(9, 'a', '1')], r, { learned: broken })).toThrow('row 2: learned detector: model not loaded');
   });
 
   it('the detector sees the attempt only (no label, no episode) and hears the answer at start and the end after the duration', () => {

@@ -107,7 +107,7 @@ export class ReplayRun {
     this.evaluator.observe(r);
 
     const s = this.checker.check(r.caller, r.callee, this.profile, t);
-    const l = this.learned?.assess({ user: r.caller, number: r.callee, t, sourceIp: r.sourceIp }) ?? null;
+    const l = this.assess(r);
     const call: LiveCall = { record: r, stat: s.call, learned: l?.call ?? null, alerted: false };
     // Answered calls are answered at their start: CDRs give no ring time of answered calls.
     if (r.answered) {
@@ -136,6 +136,15 @@ export class ReplayRun {
       }
     }
     this.heap.push(t + dur, { call, end: true });
+  }
+
+  private assess(r: ReplayRecord): ReturnType<LearnedDetectorApi['assess']> | null {
+    if (this.learned === null) return null;
+    try {
+      return this.learned.assess({ user: r.caller, number: r.callee, t: r.startMs, sourceIp: r.sourceIp });
+    } catch (e) {
+      throw new Error(`row ${r.row}: learned detector: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
   }
 
   /** Ends the calls still up, then the totals and the evaluation. */
