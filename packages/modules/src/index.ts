@@ -98,3 +98,9 @@ export { T_RELAY_FLAGS, TM, type TmApi, type TmRelayOptions, type TmTransactionI
 export { CREATE_DIALOG_FLAGS } from './dialog';
 export { parseQop, parseAlgorithms, type ParsedQop } from './auth/qop';
 export { parseValidateFlags, VALIDATE_FLAGS } from './sipmsgops/validate-flags';
+export {
+  DEFAULT_LEARNED_THRESHOLD, evaluateReplay, formatEvaluation, FRAUD_RULE_COLUMNS, FRD, replay, ReplayEvaluator, ReplayRun,
+  RuleSet, rulesFromRows, StaticFraudChecker, staticReason,
+  type AlertKind, type FraudColumnParam, type LearnedDetectorApi, type ReplayAlert, type ReplayEvaluation, type ReplayOptions,
+  type ReplayRecord, type ReplayResult, type StaticFraudEvent,
+} from './fraud_detection';

@@ -7,8 +7,9 @@ import type { FunctionExport, ModparamExport, ModuleExports, ScriptContext, Scri
 import { CORE, dbManagerOf, type DbConnection, type DbRow } from '@tsips/core';
 import { column, event, fn, implementedFn, implementedMi, intParam, mi, strParam } from '../shared/declare';
 import { DIALOG } from '../dialog/api';
-import { parseDays, parseHour, RuleSet, wallOf, type FraudRule, type Thresholds } from './rules';
-import { localFraudStatsStore, type FraudStatsStore, type UserStats } from './stats';
+import { parseDays, parseHour, RuleSet, type Thresholds } from './rules';
+import { localFraudStatsStore, type FraudStatsStore } from './stats';
+import { FRD, fraudEventParams, StaticFraudChecker, type StaticCall } from './static-check';
 import { ISSUE } from '../shared/issues';
 import { intOrVar, str } from '../shared/params';
 import { REQ_REPLY } from '../shared/routes';
@@ -56,9 +57,19 @@ const DECLARED: ModuleExports = {
 
 export { RuleSet, parseDays, parseHour, windowAt, wallOf, type FraudRule, type Thresholds } from './rules';
 export { UserStats, localFraudStatsStore, type FraudStatsStore } from './stats';
-
-/** check_fraud() return codes (OpenSIPS). */
-export const FRD = { NO_RULE: 2, OK: 1, WARNING: -1, CRITICAL: -2, ERROR: -3 } as const;
+export {
+  FRD, fraudEventParams, StaticCall, StaticFraudChecker,
+  type FraudParam, type StaticCheckerOptions, type StaticCheckResult, type StaticFraudEvent,
+} from './static-check';
+export { replay, ReplayRun, staticReason, type ReplayOptions, type ReplayResult } from './replay';
+export {
+  evaluateReplay, formatEvaluation, ReplayEvaluator,
+  type AlertKind, type ReplayAlert, type ReplayEvaluation, type ReplayRecord, type Spread,
+} from './replay-eval';
+export {
+  DEFAULT_LEARNED_THRESHOLD,
+  type Assessment, type CallAttempt, type CallTracker, type LearnedDetectorApi, type Reason,
+} from './detector-api';
 
 /** An MI failure with OpenSIPS's code and text. */
 export class FraudMiError extends Error {
@@ -91,35 +102,6 @@ export interface FraudControl {
   activeCalls(): number;
 }
 
-/** A call counted by check_fraud and watched through its dialog. */
-interface ActiveCall {
-  readonly stats: UserStats;
-  readonly interval: number;
-  readonly user: string;
-  readonly number: string;
-  readonly rule: FraudRule;
-  answeredAt: number;
-  /** 0 nothing raised yet, 1 warning raised, 2 critical raised. */
-  raised: number;
-  ended: boolean;
-}
-
-const CHECKS = [
-  ['calls-per-minute', 'cpm'],
-  ['total-calls', 'total'],
-  ['concurrent-calls', 'concurrent'],
-  ['sequential-calls', 'sequential'],
-] as const;
-
-function valueOf(s: UserStats, k: (typeof CHECKS)[number][1]): number {
-  switch (k) {
-    case 'cpm': return s.cpm;
-    case 'total': return s.totalCalls;
-    case 'concurrent': return s.concurrentCalls;
-    case 'sequential': return s.seqCalls;
-  }
-}
-
 const intOf = (v: unknown): number | null => {
   if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
   if (typeof v === 'bigint') return Number(v);
@@ -135,6 +117,10 @@ const COLS = [
   ['concalls_thresh_warn_col', 'concurrent_calls_warning'], ['concalls_thresh_crit_col', 'concurrent_calls_critical'],
   ['seqcalls_thresh_warn_col', 'sequential_calls_warning'], ['seqcalls_thresh_crit_col', 'sequential_calls_critical'],
 ] as const;
+
+/** The column modparams of the rules table and their default column names (OpenSIPS's). */
+export const FRAUD_RULE_COLUMNS: ReadonlyArray<readonly [FraudColumnParam, string]> = COLS;
+export type FraudColumnParam = (typeof COLS)[number][0];
 
 /** Rules from table rows; a malformed row is an error naming it (OpenSIPS refuses the whole load too). */
 export function rulesFromRows(rows: readonly DbRow[], col: (param: (typeof COLS)[number][0]) => string): RuleSet {
@@ -179,17 +165,13 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
     if (v !== undefined) return v as T;
     return (DECLARED.params!.find((p) => p.name === name)?.default ?? null) as T;
   };
-  let rules = new RuleSet();
   let conn: DbConnection | null = null;
   let log: (level: number, text: string) => void = () => undefined;
   let raiseOut: (name: string, params: Record<string, ScriptValue>) => void = opts.raise ?? (() => undefined);
   let services: import('@tsips/script').Services | null = null;
   let timer: NodeJS.Timeout | null = null;
-  const active = new Set<ActiveCall>();
-
-  const eventParams = (param: string, value: number, threshold: number, user: string, number: string, rule: FraudRule): Record<string, ScriptValue> => ({
-    param, value, threshold, user, called_number: number, rule_id: rule.id, profile_id: rule.profile,
-  });
+  // Events of the checks go to the script's context; call-duration ones, raised outside any script, go out directly.
+  const checker = new StaticFraudChecker({ store, onEvent: (e) => raiseOut(e.name, fraudEventParams(e)) });
 
   const load = async (): Promise<RuleSet> => {
     if (conn === null) throw new Error('no database');
@@ -198,85 +180,26 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
     return rulesFromRows(rows, col);
   };
 
-  const endCall = (c: ActiveCall, answered: boolean): void => {
-    if (c.ended) return;
-    c.ended = true;
-    active.delete(c);
-    if (answered) checkDuration(c);
-    // Never below zero, and a call of an older interval does not take from the new one.
-    if (c.interval === c.stats.interval && c.stats.concurrentCalls > 0) c.stats.concurrentCalls--;
-  };
-
-  const checkDuration = (c: ActiveCall): void => {
-    if (c.answeredAt < 0) return;
-    const { warning, critical } = c.rule.duration;
-    const dur = Math.floor((now() - c.answeredAt) / 1000);
-    if (critical > 0 && dur >= critical && c.raised < 2) {
-      c.raised = 2;
-      raiseOut('E_FRD_CRITICAL', eventParams('call-duration', dur, critical, c.user, c.number, c.rule));
-    } else if (warning > 0 && dur >= warning && c.raised < 1) {
-      c.raised = 1;
-      raiseOut('E_FRD_WARNING', eventParams('call-duration', dur, warning, c.user, c.number, c.rule));
-    }
-  };
-
-  const tick = (): void => {
-    for (const c of active) checkDuration(c);
-    const t = now();
-    // Statistics whose window ended and that have no call up are of no further use (#3411).
-    store.sweep((s) => s.concurrentCalls === 0 && t >= s.windowEnd);
-  };
+  const tick = (): void => checker.tick(now());
 
   const checkFraud = (ctx: ScriptContext, user: string, number: string, profile: number): number => {
-    const utc = cfg<number>('use_utc_time') !== 0;
-    const t = now();
-    const m = rules.match(profile, number, wallOf(t, utc), utc);
-    if (m === null) {
+    const r = checker.check(user, number, profile, now());
+    if (r.call === null) {
       ctx.log(4, `fraud_detection: no rule matched for number=<${number}>, pid=<${profile}>`);
-      return FRD.NO_RULE;
+      return r.code;
     }
-    const { rule, window } = m;
-    const s = store.getOrCreate(user, rule.prefix);
-    if (s.ruleId !== rule.id || s.windowStart !== window.start) {
-      s.reset();
-      s.ruleId = rule.id;
-      s.windowStart = window.start;
-      s.windowEnd = window.end;
-    }
-    if (s.lastDial === number) s.seqCalls++;
-    else {
-      s.lastDial = number;
-      s.seqCalls = 1;
-    }
-    s.totalCalls++;
-    s.countCall(Math.floor(t / 1000));
-    s.concurrentCalls++;
-
-    let rc: number = FRD.OK;
-    outer: for (const level of ['critical', 'warning'] as const) {
-      for (const [param, k] of CHECKS) {
-        const threshold = rule[k][level];
-        const value = valueOf(s, k);
-        if (threshold > 0 && value >= threshold) {
-          ctx.raiseEvent(level === 'critical' ? 'E_FRD_CRITICAL' : 'E_FRD_WARNING', eventParams(param, value, threshold, user, number, rule));
-          rc = level === 'critical' ? FRD.CRITICAL : FRD.WARNING;
-          break outer;
-        }
-      }
-    }
-
-    const call: ActiveCall = { stats: s, interval: s.interval, user, number, rule, answeredAt: -1, raised: 0, ended: false };
+    if (r.event !== null) ctx.raiseEvent(r.event.name, fraudEventParams(r.event));
+    const call: StaticCall = r.call;
     const dlg = services?.find(DIALOG);
     const watched = dlg?.watchCurrent(ctx, {
-      onAnswer: (ms) => { call.answeredAt = Math.min(ms, now()); },
-      onEnd: (answered) => endCall(call, answered),
+      onAnswer: (ms) => call.answered(Math.min(ms, now())),
+      onEnd: (answered) => call.ended(now(), answered),
     }) ?? false;
-    if (watched) active.add(call);
-    else {
+    if (!watched) {
       ctx.log(2, 'fraud_detection: no dialog for the call (call create_dialog() before check_fraud()); concurrency and duration are not tracked for it');
-      endCall(call, false);
+      call.ended(now(), false);
     }
-    return rc;
+    return r.code;
   };
 
   const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
@@ -302,12 +225,12 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
   };
   const miReload = async (): Promise<unknown> => {
     try {
-      rules = await load();
+      checker.rules = await load();
     } catch (e) {
       log(-1, `fraud_detection: cannot reload the rules: ${e instanceof Error ? e.message : String(e)}`);
       throw new FraudMiError(500, 'Failed to reload');
     }
-    log(3, `fraud_detection: loaded ${rules.size} rule(s)`);
+    log(3, `fraud_detection: loaded ${checker.rules.size} rule(s)`);
     return 'OK';
   };
 
@@ -316,7 +239,7 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
     functions,
     params,
     mi: [implementedMi(DECLARED.mi![0]!, miShow), implementedMi(DECLARED.mi![1]!, miReload)],
-    fraud: { tick, stats: store, rules: () => rules, activeCalls: () => active.size },
+    fraud: { tick, stats: store, rules: () => checker.rules, activeCalls: () => checker.activeCalls },
     async init(e) {
       log = e.log;
       services = e.services;
@@ -326,8 +249,9 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
       }
       const dbm = dbManagerOf(e.services);
       conn = await dbm.open(dbm.resolveUrl(cfg<string | null>('db_url'), 'fraud_detection'));
-      rules = await load();
-      log(3, `fraud_detection: loaded ${rules.size} rule(s)`);
+      checker.utc = cfg<number>('use_utc_time') !== 0;
+      checker.rules = await load();
+      log(3, `fraud_detection: loaded ${checker.rules.size} rule(s)`);
       if (opts.autoTimer !== false) {
         timer = setInterval(tick, 1000);
         timer.unref();
@@ -336,7 +260,7 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
     async destroy() {
       if (timer !== null) clearInterval(timer);
       timer = null;
-      active.clear();
+      checker.clear();
       if (conn !== null) await conn.close();
       conn = null;
     },

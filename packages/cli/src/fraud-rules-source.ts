@@ -1,0 +1,125 @@
+/**
+ * Where `tsips fraud replay` takes its static rules from: the fraud_detection table named
+ * by a tsips/OpenSIPS script (its modparams, as the running module would read them), or a
+ * CSV file with the table's column names.
+ */
+import * as fs from 'node:fs';
+import { DbManager, SqliteDriver, type DbRow } from '@tsips/core';
+import { FRAUD_RULE_COLUMNS, rulesFromRows, type FraudColumnParam, type RuleSet } from '@tsips/modules';
+import { formatDiagnostics, loadScript } from '@tsips/script';
+
+/** fraud_detection's settings in a script. */
+export interface FraudSettings {
+  /** db_url, else the core's db_default_url; null when neither is set. */
+  readonly dbUrl: string | null;
+  readonly table: string;
+  readonly utc: boolean;
+  /** Column name of each column modparam (the defaults unless the script renames them). */
+  readonly column: (param: FraudColumnParam) => string;
+}
+
+export class RulesSourceError extends Error {}
+
+const DEFAULT_COLUMN = new Map<string, string>(FRAUD_RULE_COLUMNS);
+
+function settingsOf(modparams: ReadonlyMap<string, string | number>, defaultUrl: string | null): FraudSettings {
+  const text = (name: string): string | null => {
+    const v = modparams.get(name);
+    return v === undefined || String(v).trim() === '' ? null : String(v);
+  };
+  return {
+    dbUrl: text('db_url') ?? defaultUrl,
+    table: text('table_name') ?? 'fraud_detection',
+    utc: Number(modparams.get('use_utc_time') ?? 0) !== 0,
+    column: (p) => text(p) ?? DEFAULT_COLUMN.get(p)!,
+  };
+}
+
+/** The default settings (no script): OpenSIPS's table and column names, local time. */
+export const DEFAULT_FRAUD_SETTINGS: FraudSettings = settingsOf(new Map(), null);
+
+/** fraud_detection's modparams (and db_default_url) of the script `file`; a script that does not load is an error with its diagnostics. */
+export function fraudSettingsOf(file: string, cwd: string = process.cwd()): FraudSettings {
+  const loaded = loadScript(file, { cwd });
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new RulesSourceError(`${file} does not load:\n${formatDiagnostics(errors, loaded.files)}`);
+  const modparams = new Map<string, string | number>();
+  let defaultUrl: string | null = null;
+  for (const item of loaded.script.items) {
+    if (item.kind === 'ModParam' && item.module.value === 'fraud_detection') modparams.set(item.param.value, item.value.value);
+    else if (item.kind === 'CoreParam' && item.name === 'db_default_url' && item.value.kind === 'String') defaultUrl = item.value.value;
+  }
+  return settingsOf(modparams, defaultUrl);
+}
+
+/** The rules in the settings' database table (relative SQLite paths resolve against `cwd`, as the server's do). */
+export async function rulesFromDatabase(s: FraudSettings, cwd: string = process.cwd()): Promise<RuleSet> {
+  const manager = new DbManager(cwd);
+  manager.registerDriver(new SqliteDriver());
+  manager.defaultUrl = s.dbUrl;
+  const conn = await manager.open(manager.resolveUrl(null, 'fraud_detection'));
+  try {
+    const rows = await conn.query(s.table, { columns: FRAUD_RULE_COLUMNS.map(([p]) => s.column(p)) });
+    return rulesFromRows(rows, s.column);
+  } finally {
+    await conn.close();
+  }
+}
+
+/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and line breaks. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows.filter((r) => r.length > 1 || r[0] !== '');
+}
+
+/** The rules of a CSV file whose header names the table's columns; empty cells (but the prefix) take the column's default. */
+export function rulesFromCsv(file: string, s: FraudSettings = DEFAULT_FRAUD_SETTINGS): RuleSet {
+  const [header, ...data] = parseCsv(fs.readFileSync(file, 'utf8'));
+  if (header === undefined) throw new RulesSourceError(`${file}: empty (expected a header with the fraud_detection columns)`);
+  const names = header.map((h) => h.trim());
+  for (const p of ['rid_col', 'pid_col', 'prefix_col'] as const) {
+    if (!names.includes(s.column(p))) throw new RulesSourceError(`${file}: no column '${s.column(p)}' in the header`);
+  }
+  const prefix = s.column('prefix_col');
+  const rows: DbRow[] = data.map((cells) => {
+    const r: Record<string, string> = {};
+    names.forEach((n, i) => {
+      const v = cells[i]?.trim() ?? '';
+      // An empty prefix is the rule of every number; other empty cells are NULL (their column's default).
+      if (v !== '' || n === prefix) r[n] = v;
+    });
+    return r;
+  });
+  try {
+    return rulesFromRows(rows, s.column);
+  } catch (e) {
+    throw new RulesSourceError(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
