@@ -162,7 +162,7 @@ export class CdrParser {
     const label = field('label');
     if (label !== undefined && label !== '') {
       if (label !== 'fraud' && label !== 'legit') fail(`bad label ${JSON.stringify(label)} (fraud or legit expected)`);
-      record.label = label;
+      record.label = label === 'fraud' ? 'fraud' : 'legit';
     }
     const episode = field('episode');
     if (episode !== undefined && episode !== '') record.episode = episode;

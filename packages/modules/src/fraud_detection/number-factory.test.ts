@@ -11,7 +11,7 @@ describe('NumberFactory', () => {
     const seen = new Set<string>();
     let made = 0;
     for (const country of countries) {
-      for (const type of ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE'] as LineType[]) {
+      for (const type of ['FIXED_LINE', 'MOBILE', 'TOLL_FREE', 'PREMIUM_RATE', 'SHARED_COST'] as LineType[]) {
         if (!hasLineType(country, type)) continue;
         let n: string;
         try {
@@ -23,6 +23,7 @@ describe('NumberFactory', () => {
         expect(parsed.isValid()).toBe(true);
         expect(parsed.country).toBe(country);
         expect(seen.has(n)).toBe(false);
+        if (type === 'PREMIUM_RATE' || type === 'TOLL_FREE' || type === 'SHARED_COST') expect(parsed.getType()).toBe(type);
         seen.add(n);
         made++;
       }

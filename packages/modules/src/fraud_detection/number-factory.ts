@@ -5,14 +5,14 @@
  * keeps the fraud destinations varied instead of a fixed list of ranges.
  */
 import metadata from 'libphonenumber-js/metadata.max.json';
-import { parsePhoneNumber, type CountryCode, type NumberType } from 'libphonenumber-js/max';
+import { parsePhoneNumberFromString, type CountryCode, type NumberType } from 'libphonenumber-js/max';
 import { parseDigitPattern, sampleDigits, type DigitPattern } from './number-pattern';
 import type { Prng } from './prng';
 
 export type LineType = 'FIXED_LINE' | 'MOBILE' | 'TOLL_FREE' | 'PREMIUM_RATE' | 'SHARED_COST';
 
-/** Position of each type's [pattern, lengths] in a country's metadata type list. */
-const TYPE_INDEX: Record<LineType, number> = { FIXED_LINE: 0, MOBILE: 1, TOLL_FREE: 2, PREMIUM_RATE: 3, SHARED_COST: 4 };
+/** Position of each type's [pattern, lengths] in a country's metadata type list (as libphonenumber-js's getType). */
+const TYPE_INDEX: Record<LineType, number> = { FIXED_LINE: 0, MOBILE: 1, TOLL_FREE: 2, PREMIUM_RATE: 3, SHARED_COST: 9 };
 const ATTEMPTS = 200;
 
 type CountryJson = [string, ...unknown[]];
@@ -42,8 +42,9 @@ export class NumberFactory {
     for (let i = 0; i < ATTEMPTS; i++) {
       const e164 = `+${callingCode}${sampleDigits(pattern, this.rng)}`;
       if (this.issued.has(e164)) continue;
-      const parsed = parsePhoneNumber(e164);
-      if (parsed.isValid() && parsed.country === country && typeMatches(type, parsed.getType())) {
+      // A draw can be too short or long for the country's possible lengths: not a number then.
+      const parsed = parsePhoneNumberFromString(e164);
+      if (parsed !== undefined && parsed.isValid() && parsed.country === country && typeMatches(type, parsed.getType())) {
         this.issued.add(e164);
         return e164;
       }
@@ -57,7 +58,9 @@ export class NumberFactory {
     if (!pattern) {
       if (!hasLineType(country, type)) throw new Error(`${country} has no ${type} numbers in libphonenumber's metadata`);
       const types = countries[country]![11] as Array<[string, unknown?]>;
-      pattern = parseDigitPattern(types[TYPE_INDEX[type]]![0]);
+      // An empty mobile pattern means "same ranges as fixed line" (NANPA): such numbers are FIXED_LINE_OR_MOBILE.
+      const source = types[TYPE_INDEX[type]]![0] || types[TYPE_INDEX.FIXED_LINE]![0];
+      pattern = parseDigitPattern(source);
       this.patterns.set(key, pattern);
     }
     return pattern;
