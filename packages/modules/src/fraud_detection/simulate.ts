@@ -38,6 +38,8 @@ export interface SimulateResult {
   records: CdrRecord[];
   /** The injected episodes (their calls are in `records` too). */
   episodes: FraudEpisode[];
+  /** The simulated accounts and what kind of user each is. */
+  users: Array<{ id: string; kind: UserKind }>;
   summary: SimulateSummary;
 }
 
@@ -146,7 +148,7 @@ export function simulate(opts: SimulateOptions = {}): SimulateResult {
   }
   for (const u of users) summary.users[u.kind]++;
   for (const e of episodes) summary.episodes[e.kind]++;
-  return { records, episodes, summary };
+  return { records, episodes, users: users.map((u) => ({ id: u.id, kind: u.kind })), summary };
 }
 
 /** The CSV text of simulated records, header included, written in pieces through `write`. */
