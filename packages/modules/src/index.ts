@@ -98,3 +98,8 @@ export { T_RELAY_FLAGS, TM, type TmApi, type TmRelayOptions, type TmTransactionI
 export { CREATE_DIALOG_FLAGS } from './dialog';
 export { parseQop, parseAlgorithms, type ParsedQop } from './auth/qop';
 export { parseValidateFlags, VALIDATE_FLAGS } from './sipmsgops/validate-flags';
+// Offline fraud tools (tsips fraud ...): CDR CSV I/O and the seeded CDR simulator.
+export { formatCdrHeader, formatCdrRow, formatIsoTime, parseCdr, parseIsoTime, readCdr, CdrParser, CDR_COLUMNS, type CdrRecord } from './fraud_detection/cdr';
+export { formatSimulateSummary, simulate, SIMULATE_DEFAULTS, writeCdr, type SimulateOptions, type SimulateResult, type SimulateSummary } from './fraud_detection/simulate';
+export { FRAUD_KINDS, type FraudEpisode, type FraudKind } from './fraud_detection/sim-fraud';
+export { USER_KINDS, type UserKind } from './fraud_detection/sim-users';
