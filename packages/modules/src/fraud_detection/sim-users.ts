@@ -68,16 +68,22 @@ export function makeCall(ctx: SimContext, user: SimUser, startMs: number, callee
 }
 
 /**
- * Start times for one person (or one agent line): `n` random times in [fromH, toH) of the
- * day, sorted, each pushed after the end of the previous call so a line never overlaps itself.
+ * Start times for one person (or one agent line): the drawn times, sorted, each pushed after
+ * the end of the previous call so a line never overlaps itself. `durations` follow the
+ * sorted order.
  */
-function lineStarts(ctx: SimContext, day: number, fromH: number, toH: number, durations: readonly number[]): number[] {
-  const starts = durations.map(() => ctx.timeIn(day, fromH, toH)).sort((a, b) => a - b);
+function serialize(ctx: SimContext, drawn: number[], durations: readonly number[]): number[] {
+  const starts = drawn.sort((a, b) => a - b);
   for (let i = 1; i < starts.length; i++) {
     const free = starts[i - 1]! + durations[i - 1]! * 1000 + ctx.rng.int(20, 180) * 1000;
     if (starts[i]! < free) starts[i] = free;
   }
   return starts;
+}
+
+/** `durations.length` random times in [fromH, toH) of the day, serialized on one line. */
+function lineStarts(ctx: SimContext, day: number, fromH: number, toH: number, durations: readonly number[]): number[] {
+  return serialize(ctx, durations.map(() => ctx.timeIn(day, fromH, toH)), durations);
 }
 
 /** Hours of a user's usual calling on `day` (UTC), or undefined on a day without calls. */
@@ -167,23 +173,22 @@ function personCalls(ctx: SimContext, user: SimUser): void {
   const office = user.kind === 'office';
   for (let day = 0; day < ctx.days; day++) {
     const hours = usualHours(ctx, user, day);
-    let n = hours ? Math.min(office ? 15 : 4, rng.poisson(user.rate)) : 0;
-    let [fromH, toH] = hours ?? [9, 17];
-    // Now and then someone calls outside their habits: an office weekend, an early evening.
+    const drawn: number[] = [];
+    for (let n = hours ? Math.min(office ? 15 : 4, rng.poisson(user.rate)) : 0; n > 0; n--) drawn.push(ctx.timeIn(day, hours![0], hours![1]));
+    // Now and then someone calls outside their habits: an office weekend or late evening, a daytime call from home.
     if (rng.chance(office ? 0.06 : 0.03)) {
-      n += 1;
-      [fromH, toH] = office ? (hours ? [18, 20] : [10, 16]) : [8, 17];
+      const [fromH, toH] = office ? (hours ? [18, 20] : [10, 16]) : [8, 17];
+      drawn.push(ctx.timeIn(day, fromH, toH));
     }
     const durations: number[] = [];
     const callees: string[] = [];
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < drawn.length; i++) {
       const callee = destination(ctx, user, office ? 0.12 : 0.06, office ? 0.25 : 0.5);
-      const abroad = !callee.startsWith(ctx.homePrefix);
       callees.push(callee);
-      durations.push(ctx.duration(office ? 150 : abroad ? 900 : 240, 1.0, 2 * 3600));
+      durations.push(ctx.duration(office ? 150 : callee.startsWith(ctx.homePrefix) ? 240 : 900, 1.0, 2 * 3600));
     }
-    const starts = lineStarts(ctx, day, fromH, toH, durations);
-    for (let i = 0; i < n; i++) user.calls.push(makeCall(ctx, user, starts[i]!, callees[i]!, durations[i]!, office ? 0.15 : 0.2));
+    const starts = serialize(ctx, drawn, durations);
+    for (let i = 0; i < starts.length; i++) user.calls.push(makeCall(ctx, user, starts[i]!, callees[i]!, durations[i]!, office ? 0.15 : 0.2));
   }
 }
 
