@@ -58,6 +58,13 @@ describe('CDR reader', () => {
     ]);
   });
 
+  it('keeps UTF-8 characters whole when a byte stream cuts them between chunks', async () => {
+    const bytes = Buffer.from(`${HEADER}\nJosé,2026-11-02T09:13:05Z,+447911123456,10.0.0.1,5`, 'utf8');
+    const cut = bytes.indexOf(0xa9); // second byte of é
+    const rows = await collect(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]));
+    expect(rows.map((r) => r.caller)).toEqual(['José']);
+  });
+
   it.each([
     ['u1,2026-11-02T09:13:05Z,+447911123456,10.0.0.1', /calls\.csv:3: missing column duration_s/],
     ['u1,yesterday,+447911123456,10.0.0.1,4', /calls\.csv:3: bad start_time "yesterday"/],

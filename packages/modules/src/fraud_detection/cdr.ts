@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface CdrRecord {
   /** 1-based data row (the header is not counted). */
@@ -189,6 +190,8 @@ export async function* readCdr(source: string | Readable, file = typeof source =
   let parser: CdrParser | undefined;
   let lineNo = 0;
   let rest = '';
+  // A byte stream may cut a UTF-8 character between chunks: the decoder keeps the pieces.
+  const decoder = new StringDecoder('utf8');
   const take = (line: string): CdrRecord | undefined => {
     lineNo++;
     if (line.endsWith('\r')) line = line.slice(0, -1);
@@ -200,7 +203,7 @@ export async function* readCdr(source: string | Readable, file = typeof source =
     return line === '' ? undefined : parser.parse(line, lineNo);
   };
   for await (const chunk of stream) {
-    const text = rest + (typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8'));
+    const text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       const record = take(text.slice(start, nl));
@@ -209,6 +212,7 @@ export async function* readCdr(source: string | Readable, file = typeof source =
     }
     rest = text.slice(start);
   }
+  rest += decoder.end();
   if (rest !== '') {
     const record = take(rest);
     if (record) yield record;
