@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { allModules } from '@tsips/modules';
 import { parseLogLevel } from '@tsips/script';
 import { checkScriptFile, formatCheckReport } from './check-command';
+import { addFraudCommand } from './fraud-command';
 import { runServer, type RunOptions } from './run-command';
 import { VERSION } from './version';
 
@@ -28,17 +29,35 @@ export async function main(argv: readonly string[], io: CliIo = processIo, runOp
     .addOption(new Option('-l, --log-level <level>', 'log level (overrides log_level in the script)'))
     .version(`tsips ${VERSION}`, '-V, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help')
+    // Options after a subcommand's name are the subcommand's (`tsips fraud simulate --seed 1`).
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
-  try {
-    program.parse(argv as string[], { from: 'user' });
-  } catch (e) {
-    const code = (e as { exitCode?: number }).exitCode;
-    return typeof code === 'number' ? code : 2;
-  }
-  const opts = program.opts<{ file: string; check?: boolean; logLevel?: string }>();
+  // Without a subcommand, tsips is the server (or the checker with -c), as before.
+  let code = 0;
+  program.action(async () => {
+    code = await runRoot(program.opts<RootFlags>(), io, runOpts);
+  });
+  addFraudCommand(program, io);
 
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+  } catch (e) {
+    const exit = (e as { exitCode?: number }).exitCode;
+    if (typeof exit === 'number') return exit;
+    throw e;
+  }
+  return code;
+}
+
+interface RootFlags {
+  file: string;
+  check?: boolean;
+  logLevel?: string;
+}
+
+async function runRoot(opts: RootFlags, io: CliIo, runOpts: Omit<RunOptions, 'logLevel'>): Promise<number> {
   if (opts.check) {
     const outcome = checkScriptFile(opts.file, allModules);
     (outcome.errors > 0 ? io.err : io.out)(formatCheckReport(opts.file, outcome));

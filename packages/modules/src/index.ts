@@ -104,3 +104,8 @@ export {
   type AlertKind, type FraudColumnParam, type LearnedDetectorApi, type ReplayAlert, type ReplayEvaluation, type ReplayOptions,
   type ReplayRecord, type ReplayResult, type StaticFraudEvent,
 } from './fraud_detection';
+// Offline fraud tools (tsips fraud ...): CDR CSV I/O and the seeded CDR simulator.
+export { formatCdrHeader, formatCdrRow, formatIsoTime, parseCdr, parseIsoTime, readCdr, CdrParser, CDR_COLUMNS, type CdrRecord } from './fraud_detection/cdr';
+export { formatSimulateSummary, simulate, SIMULATE_DEFAULTS, writeCdr, type SimulateOptions, type SimulateResult, type SimulateSummary } from './fraud_detection/simulate';
+export { FRAUD_KINDS, type FraudEpisode, type FraudKind } from './fraud_detection/sim-fraud';
+export { USER_KINDS, type UserKind } from './fraud_detection/sim-users';
