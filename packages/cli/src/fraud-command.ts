@@ -23,13 +23,14 @@ interface SimulateFlags {
   episodes: number;
   start: string;
   country: string;
+  warmup: number;
   out?: string;
 }
 
 function runSimulate(cmd: Command, flags: SimulateFlags, io: CliIo): void {
   let result;
   try {
-    result = simulate({ seed: flags.seed, users: flags.users, weeks: flags.weeks, episodes: flags.episodes, start: flags.start, country: flags.country });
+    result = simulate({ seed: flags.seed, users: flags.users, weeks: flags.weeks, episodes: flags.episodes, start: flags.start, country: flags.country, warmupDays: flags.warmup });
   } catch (e) {
     return cmd.error(`tsips fraud ${(e as Error).message}`, { exitCode: 2, code: 'tsips.fraud.simulate' });
   }
@@ -61,6 +62,7 @@ export function addFraudCommand(program: Command, io: CliIo): Command {
     .option('--users <n>', 'accounts', integer('--users'), SIMULATE_DEFAULTS.users)
     .option('--weeks <n>', 'simulated weeks', integer('--weeks'), SIMULATE_DEFAULTS.weeks)
     .option('--episodes <n>', 'fraud episodes (IRSF, PBX, ramp, Wangiri, premium in turn)', integer('--episodes'), SIMULATE_DEFAULTS.episodes)
+    .option('--warmup <days>', 'days of clean traffic before the first fraud episode', integer('--warmup'), SIMULATE_DEFAULTS.warmupDays)
     .option('--start <date>', 'first day, YYYY-MM-DD (midnight UTC)', SIMULATE_DEFAULTS.start)
     .option('--country <cc>', 'home country, ISO 3166 alpha-2', SIMULATE_DEFAULTS.country)
     .option('--out <file>', 'CSV file to write (default: stdout); the summary goes to stderr')

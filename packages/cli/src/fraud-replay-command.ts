@@ -16,8 +16,8 @@ import type { CliIo } from './tsips';
 export interface ReplayCommandDeps {
   /** Reads the records of a CDR file in file order (cdr.ts's reader: CdrRecord has every ReplayRecord field). */
   readRecords: (file: string) => Iterable<ReplayRecord> | AsyncIterable<ReplayRecord>;
-  /** A fresh learned detector; none: static rules only (as with --no-learned). */
-  learned?: () => LearnedDetectorApi | Promise<LearnedDetectorApi>;
+  /** A fresh learned detector for the script's settings and the alert threshold; none: static rules only (as with --no-learned). */
+  learned?: (settings: FraudSettings, threshold: number) => LearnedDetectorApi | Promise<LearnedDetectorApi>;
   /** Folder relative paths and SQLite URLs resolve against (default: the process's). */
   cwd?: string;
 }
@@ -63,7 +63,7 @@ export function addReplayCommand(fraud: Command, io: CliIo, deps: ReplayCommandD
     .option('--profile <n>', 'profile id given to check_fraud()', '0')
     .option('--threshold <n>', `learned score at or above which a call is an alert (default ${DEFAULT_LEARNED_THRESHOLD})`)
     .option('--no-learned', 'static rules only')
-    .option('--utc', "rule hours are UTC (default: the script's use_utc_time, else local time)")
+    .option('--utc', "rule hours and learned schedules in UTC (default: the script's use_utc_time and utc_offset, else local time)")
     .option('--summary', 'print the totals and the evaluation as one JSON object, the last stdout line');
   cmd.action(async (o: ReplayFlags) => {
     let result: ReplayResult;
@@ -82,10 +82,10 @@ export function addReplayCommand(fraud: Command, io: CliIo, deps: ReplayCommandD
 async function run(o: ReplayFlags, io: CliIo, deps: ReplayCommandDeps): Promise<ReplayResult> {
   const cwd = deps.cwd ?? process.cwd();
   const profile = intFlag('profile', o.profile, -2147483648, 2147483647);
-  const threshold = o.threshold === undefined ? DEFAULT_LEARNED_THRESHOLD : intFlag('threshold', o.threshold, 0, 100);
   const { rules, settings } = await staticRules(o, cwd);
+  const threshold = o.threshold === undefined ? settings.learnedThreshold ?? DEFAULT_LEARNED_THRESHOLD : intFlag('threshold', o.threshold, 0, 100);
   let learned: LearnedDetectorApi | null = null;
-  if (o.learned && deps.learned !== undefined) learned = await deps.learned();
+  if (o.learned && deps.learned !== undefined) learned = await deps.learned(o.utc ? { ...settings, utcOffset: 0 } : settings, threshold);
   if (rules.size === 0 && learned === null) {
     throw new ReplayUsageError('nothing to replay with: no static rules (give --config or --rules) and no learned detector');
   }

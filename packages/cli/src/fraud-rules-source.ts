@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import { DbManager, SqliteDriver, type DbRow } from '@tsips/core';
-import { FRAUD_RULE_COLUMNS, rulesFromRows, type FraudColumnParam, type RuleSet } from '@tsips/modules';
+import { FRAUD_RULE_COLUMNS, rulesFromRows, type FraudColumnParam, type RiskRange, type RuleSet } from '@tsips/modules';
 import { formatDiagnostics, loadScript } from '@tsips/script';
 
 /** fraud_detection's settings in a script. */
@@ -16,6 +16,12 @@ export interface FraudSettings {
   readonly utc: boolean;
   /** Column name of each column modparam (the defaults unless the script renames them). */
   readonly column: (param: FraudColumnParam) => string;
+  /** The learned detector's modparams (home_country, learned_threshold, utc_offset, risk_table). */
+  readonly homeCountry: string;
+  readonly learnedThreshold: number | null;
+  /** Minutes east of UTC; -1: this machine's local time. */
+  readonly utcOffset: number;
+  readonly riskTable: string;
 }
 
 export class RulesSourceError extends Error {}
@@ -32,6 +38,10 @@ function settingsOf(modparams: ReadonlyMap<string, string | number>, defaultUrl:
     table: text('table_name') ?? 'fraud_detection',
     utc: Number(modparams.get('use_utc_time') ?? 0) !== 0,
     column: (p) => text(p) ?? DEFAULT_COLUMN.get(p)!,
+    homeCountry: (text('home_country') ?? 'GB').toUpperCase(),
+    learnedThreshold: text('learned_threshold') === null ? null : Number(text('learned_threshold')),
+    utcOffset: Number(text('utc_offset') ?? -1),
+    riskTable: text('risk_table') ?? 'fraud_risk_ranges',
   };
 }
 
@@ -61,6 +71,26 @@ export async function rulesFromDatabase(s: FraudSettings, cwd: string = process.
   try {
     const rows = await conn.query(s.table, { columns: FRAUD_RULE_COLUMNS.map(([p]) => s.column(p)) });
     return rulesFromRows(rows, s.column);
+  } finally {
+    await conn.close();
+  }
+}
+
+/**
+ * The high-risk ranges of the settings' database (the learned detector's table), or null
+ * when there is no database, no such table or no rows (the built-in list applies then).
+ */
+export async function riskRangesFromDatabase(s: FraudSettings, cwd: string = process.cwd()): Promise<RiskRange[] | null> {
+  if (s.dbUrl === null) return null;
+  const manager = new DbManager(cwd);
+  manager.registerDriver(new SqliteDriver());
+  manager.defaultUrl = s.dbUrl;
+  const conn = await manager.open(manager.resolveUrl(null, 'fraud_detection'));
+  try {
+    if ((await conn.tableColumns(s.riskTable)) === null) return null;
+    const rows = await conn.query(s.riskTable, { columns: ['prefix', 'label', 'risk'] });
+    if (rows.length === 0) return null;
+    return rows.map((r) => ({ prefix: String(r['prefix'] ?? ''), label: String(r['label'] ?? ''), risk: Number(r['risk'] ?? 0) }));
   } finally {
     await conn.close();
   }

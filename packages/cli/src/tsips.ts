@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
-import { allModules } from '@tsips/modules';
+import { allModules, readCdr } from '@tsips/modules';
 import { parseLogLevel } from '@tsips/script';
 import { checkScriptFile, formatCheckReport } from './check-command';
 import { addFraudCommand } from './fraud-command';
+import { addReplayCommand } from './fraud-replay-command';
+import { learnedDetectorFor } from './fraud-learned';
 import { runServer, type RunOptions } from './run-command';
 import { VERSION } from './version';
 
@@ -39,7 +41,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo, runOp
   program.action(async () => {
     code = await runRoot(program.opts<RootFlags>(), io, runOpts);
   });
-  addFraudCommand(program, io);
+  addReplayCommand(addFraudCommand(program, io), io, {
+    readRecords: (file) => readCdr(file),
+    learned: async (settings, threshold) => learnedDetectorFor(settings, threshold, process.cwd()),
+  });
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

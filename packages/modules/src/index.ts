@@ -101,6 +101,7 @@ export { parseValidateFlags, VALIDATE_FLAGS } from './sipmsgops/validate-flags';
 export {
   DEFAULT_LEARNED_THRESHOLD, evaluateReplay, formatEvaluation, FRAUD_RULE_COLUMNS, FRD, replay, ReplayEvaluator, ReplayRun,
   RuleSet, rulesFromRows, StaticFraudChecker, staticReason,
+  LearnedDetector, localUtcOffset, DEFAULT_RISK_RANGES, FRD_LEARNED, type LearnedOptions, type RiskRange,
   type AlertKind, type FraudColumnParam, type LearnedDetectorApi, type ReplayAlert, type ReplayEvaluation, type ReplayOptions,
   type ReplayRecord, type ReplayResult, type StaticFraudEvent,
 } from './fraud_detection';

@@ -2,6 +2,8 @@
  * fraud_detection: per-user call statistics (calls per minute, total, concurrent,
  * sequential, duration) checked against warning and critical thresholds of fraud rules
  * (prefix, time window, profile); crossing one raises E_FRD_WARNING / E_FRD_CRITICAL.
+ * Beyond OpenSIPS, check_fraud_learned() scores a call against the user's learned dialing
+ * pattern (learned-script.ts, learned/); the offline tools replay and simulate CDRs.
  */
 import type { FunctionExport, ModparamExport, ModuleExports, ScriptContext, ScriptValue } from '@tsips/script';
 import { CORE, dbManagerOf, type DbConnection, type DbRow } from '@tsips/core';
@@ -11,6 +13,8 @@ import { parseDays, parseHour, RuleSet, type Thresholds } from './rules';
 import { localFraudStatsStore, type FraudStatsStore } from './stats';
 import { FRD, fraudEventParams, StaticFraudChecker, type StaticCall } from './static-check';
 import { ISSUE } from '../shared/issues';
+import { FraudMiError } from './mi-error';
+import { createLearnedPart, LEARNED_EVENTS, LEARNED_FUNCTIONS, LEARNED_MI, type LearnedPart } from './learned-script';
 import { intOrVar, str } from '../shared/params';
 import { REQ_REPLY } from '../shared/routes';
 
@@ -22,6 +26,7 @@ const DECLARED: ModuleExports = {
   functions: [
     fn('check_fraud', [str('user'), str('number'), intOrVar('profile id')], REQ_REPLY, R,
       'Updates the user statistics and checks the matching rule: 2 no rule; 1 rule, no threshold crossed; -1 warning crossed; -2 critical crossed; -3 error.'),
+    ...LEARNED_FUNCTIONS,
   ],
   params: [
     strParam('db_url', null, 'Database of the fraud rules.'),
@@ -46,11 +51,13 @@ const DECLARED: ModuleExports = {
   ],
   mi: [
     mi('fraud_detection', 'show_stats', { aliases: ['show_fraud_stats'], params: [{ name: 'user' }, { name: 'prefix' }], reason: R, doc: 'Statistics of a user for a prefix.' }),
-    mi('fraud_detection', 'reload', { aliases: ['fraud_reload'], reason: R, doc: 'Reloads the rules.' }),
+    mi('fraud_detection', 'reload', { aliases: ['fraud_reload'], reason: R, doc: 'Reloads the rules and the high-risk ranges.' }),
+    ...LEARNED_MI,
   ],
   events: [
     event('E_FRD_WARNING', EVENT_PARAMS, 'A user crossed a warning threshold.'),
     event('E_FRD_CRITICAL', EVENT_PARAMS, 'A user crossed a critical threshold.'),
+    ...LEARNED_EVENTS,
   ],
   dependencies: ['dialog'],
 };
@@ -71,16 +78,11 @@ export {
   type Assessment, type CallAttempt, type CallTracker, type LearnedDetectorApi, type Reason,
 } from './detector-api';
 
-/** An MI failure with OpenSIPS's code and text. */
-export class FraudMiError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'FraudMiError';
-  }
-}
+export { FraudMiError } from './mi-error';
+export { FRD_LEARNED, createLearnedPart, type LearnedPart } from './learned-script';
+export { LearnedDetector, localUtcOffset, poissonTailBits, type LearnedOptions } from './learned/detector';
+export { DEFAULT_RISK_RANGES, RiskTable, type RiskRange } from './learned/risk-ranges';
+export { UserProfile, Population } from './learned/profile';
 
 export interface FraudOptions {
   /** Clock in ms (tests inject one). */
@@ -100,6 +102,10 @@ export interface FraudControl {
   readonly rules: () => RuleSet;
   /** Calls being watched (until their dialog ends). */
   activeCalls(): number;
+  /** The learned detector (after init). */
+  learned(): import('./learned/detector').LearnedDetector;
+  /** Writes the changed learned profiles now; resolves to the rows written. */
+  flushProfiles(): Promise<number>;
 }
 
 const intOf = (v: unknown): number | null => {
@@ -202,17 +208,22 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
     return r.code;
   };
 
-  const functions: FunctionExport[] = DECLARED.functions!.map((f) => {
-    return implementedFn(f, ((ctx: ScriptContext, user: string, number: string, pid: number) => {
+  const learned: LearnedPart = createLearnedPart({ now });
+  const functions: FunctionExport[] = [
+    implementedFn(DECLARED.functions![0]!, ((ctx: ScriptContext, user: string, number: string, pid: number) => {
       try {
         return checkFraud(ctx, user, number, pid);
       } catch (e) {
         ctx.logError(`fraud_detection: ${e instanceof Error ? e.message : String(e)}`);
         return FRD.ERROR;
       }
-    }) as FunctionExport['impl']);
-  });
-  const params: ModparamExport[] = DECLARED.params!.map((p) => ({ ...p, set: (v: string | number) => { values.set(p.name, v); } }));
+    }) as FunctionExport['impl']),
+    ...learned.functions,
+  ];
+  const params: ModparamExport[] = [
+    ...DECLARED.params!.map((p) => ({ ...p, set: (v: string | number) => { values.set(p.name, v); } })),
+    ...learned.params,
+  ];
 
   const miShow = (p: Record<string, string>): unknown => {
     const user = p['user'];
@@ -224,13 +235,16 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
     return { cpm: s.cpm, total_calls: s.totalCalls, concurrent_calls: s.concurrentCalls, seq_calls: s.seqCalls };
   };
   const miReload = async (): Promise<unknown> => {
+    let ranges: number;
     try {
-      checker.rules = await load();
+      const rules = await load();
+      ranges = await learned.reloadRisk();
+      checker.rules = rules;
     } catch (e) {
       log(-1, `fraud_detection: cannot reload the rules: ${e instanceof Error ? e.message : String(e)}`);
       throw new FraudMiError(500, 'Failed to reload');
     }
-    log(3, `fraud_detection: loaded ${checker.rules.size} rule(s)`);
+    log(3, `fraud_detection: loaded ${checker.rules.size} rule(s), ${ranges} high-risk range(s)`);
     return 'OK';
   };
 
@@ -238,8 +252,9 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
     ...DECLARED,
     functions,
     params,
-    mi: [implementedMi(DECLARED.mi![0]!, miShow), implementedMi(DECLARED.mi![1]!, miReload)],
-    fraud: { tick, stats: store, rules: () => checker.rules, activeCalls: () => checker.activeCalls },
+    mi: [implementedMi(DECLARED.mi![0]!, miShow), implementedMi(DECLARED.mi![1]!, miReload), ...learned.mi],
+    pvars: learned.pvars,
+    fraud: { tick, stats: store, rules: () => checker.rules, activeCalls: () => checker.activeCalls, learned: () => learned.detector(), flushProfiles: () => learned.flush() },
     async init(e) {
       log = e.log;
       services = e.services;
@@ -252,6 +267,7 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
       checker.utc = cfg<number>('use_utc_time') !== 0;
       checker.rules = await load();
       log(3, `fraud_detection: loaded ${checker.rules.size} rule(s)`);
+      await learned.init(conn, e.services, e.log);
       if (opts.autoTimer !== false) {
         timer = setInterval(tick, 1000);
         timer.unref();
@@ -261,6 +277,7 @@ export function createFraudDetection(opts: FraudOptions = {}): ModuleExports & {
       if (timer !== null) clearInterval(timer);
       timer = null;
       checker.clear();
+      await learned.destroy();
       if (conn !== null) await conn.close();
       conn = null;
     },

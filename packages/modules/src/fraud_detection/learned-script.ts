@@ -13,7 +13,8 @@ import { intOrVar, OPT, str } from '../shared/params';
 import { REQ_REPLY } from '../shared/routes';
 import { DIALOG } from '../dialog/api';
 import type { Assessment } from './detector-api';
-import { LearnedDetector } from './learned/detector';
+import { LearnedDetector, localUtcOffset } from './learned/detector';
+import { FraudMiError } from './mi-error';
 import { ProfileStore } from './learned/profile-store';
 import { DEFAULT_RISK_RANGES, type RiskRange } from './learned/risk-ranges';
 
@@ -64,20 +65,6 @@ export const LEARNED_PVAR_DOCS: readonly (readonly [string, string])[] = [
 ];
 
 const STATE = 'fraud_detection.learned';
-
-/** Local time offset of this server at `t`, in minutes east of UTC (cached per hour: DST moves it). */
-function localOffset(): (t: number) => number {
-  let hour = -1;
-  let off = 0;
-  return (t) => {
-    const h = Math.floor(t / 3_600_000);
-    if (h !== hour) {
-      hour = h;
-      off = -new Date(t).getTimezoneOffset();
-    }
-    return off;
-  };
-}
 
 export interface LearnedPartOptions {
   now: () => number;
@@ -191,9 +178,9 @@ export function createLearnedPart(opts: LearnedPartOptions): LearnedPart {
 
   const showProfile = (p: Record<string, string>): unknown => {
     const user = p['user'];
-    if (user === undefined || user === '') throw Object.assign(new Error('Invalid params'), { code: 400 });
+    if (user === undefined || user === '') throw new FraudMiError(400, 'Invalid params');
     const prof = det().profile(user);
-    if (prof === undefined) throw Object.assign(new Error('No profile for this user yet'), { code: 404 });
+    if (prof === undefined) throw new FraudMiError(404, 'No profile for this user yet');
     const hours = Array.from(prof.hours, (w, i) => ({ bin: i, w })).filter((x) => x.w >= 0.5).sort((a, b) => b.w - a.w).slice(0, 8)
       .map((x) => `${x.bin < 24 ? 'weekday' : 'weekend'} ${String(x.bin % 24).padStart(2, '0')}h: ${x.w.toFixed(1)}`);
     return {
@@ -238,7 +225,7 @@ export function createLearnedPart(opts: LearnedPartOptions): LearnedPart {
         homeCountry: String(cfg<string>('home_country')).toUpperCase() as CountryCode,
         riskRanges: await readRisk(),
         threshold: cfg<number>('learned_threshold'),
-        utcOffsetMin: offsetMin === -1 ? localOffset() : () => offsetMin,
+        utcOffsetMin: offsetMin === -1 ? localUtcOffset() : () => offsetMin,
         maxProfiles: cfg<number>('max_profiles'),
         onEvict: (u, p) => { evicted.set(u, p); },
         ...(st !== null ? { loader: (u: string) => st.load(u) } : {}),

@@ -23,6 +23,11 @@ export interface SimulateOptions {
   country?: string;
   /** Fraud episodes, spread over the weeks and the five kinds (default 30). */
   episodes?: number;
+  /**
+   * Days of clean traffic before the first episode may start (default 7): a deployment has
+   * learned its users before the fraud it is judged on. 0 lets fraud start on the first day.
+   */
+  warmupDays?: number;
 }
 
 export interface SimulateSummary {
@@ -43,7 +48,7 @@ export interface SimulateResult {
   summary: SimulateSummary;
 }
 
-export const SIMULATE_DEFAULTS = { seed: 1, users: 400, weeks: 4, start: '2026-09-07', country: 'GB', episodes: 30 } as const;
+export const SIMULATE_DEFAULTS = { seed: 1, users: 400, weeks: 4, start: '2026-09-07', country: 'GB', episodes: 30, warmupDays: 7 } as const;
 
 function positiveInt(name: string, value: number, allowZero = false): number {
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) throw new Error(`simulate: ${name} must be an integer >= ${allowZero ? 0 : 1} (got ${value})`);
@@ -78,7 +83,7 @@ function chooseVictim(ctx: SimContext, users: readonly SimUser[], kind: FraudKin
   return victim;
 }
 
-function injectEpisodes(ctx: SimContext, users: readonly SimUser[], count: number): FraudEpisode[] {
+function injectEpisodes(ctx: SimContext, users: readonly SimUser[], count: number, warmup: number): FraudEpisode[] {
   const { rng } = ctx;
   const hit = new Set<string>();
   const episodes: FraudEpisode[] = [];
@@ -88,7 +93,8 @@ function injectEpisodes(ctx: SimContext, users: readonly SimUser[], count: numbe
     if (cycle.length === 0) cycle = pickSome(ctx, FRAUD_KINDS, FRAUD_KINDS.length) as FraudKind[];
     const kind = cycle.pop()!;
     const id = `e${String(i + 1).padStart(2, '0')}-${kind}`;
-    const day = rng.int(0, Math.max(0, ctx.days - EPISODE_DAYS[kind]));
+    const last = Math.max(0, ctx.days - EPISODE_DAYS[kind]);
+    const day = rng.int(Math.min(warmup, last), last);
     switch (kind) {
       case 'irsf':
         episodes.push(irsfBurst(ctx, id, chooseVictim(ctx, users, kind, hit), day));
@@ -119,13 +125,14 @@ export function simulate(opts: SimulateOptions = {}): SimulateResult {
   const userCount = positiveInt('users', opts.users ?? SIMULATE_DEFAULTS.users);
   const weeks = positiveInt('weeks', opts.weeks ?? SIMULATE_DEFAULTS.weeks);
   const episodeCount = positiveInt('episodes', opts.episodes ?? SIMULATE_DEFAULTS.episodes, true);
+  const warmup = positiveInt('warmupDays', opts.warmupDays ?? SIMULATE_DEFAULTS.warmupDays, true);
   const country = (opts.country ?? SIMULATE_DEFAULTS.country).toUpperCase();
   if (!isKnownCountry(country)) throw new Error(`simulate: unknown country ${JSON.stringify(country)} (ISO 3166 alpha-2, e.g. GB)`);
   const ctx = new SimContext(new Prng(seed), country, parseStart(opts.start ?? SIMULATE_DEFAULTS.start), weeks * 7);
 
   const users = createUsers(ctx, userCount);
   for (const user of users) legitCalls(ctx, user);
-  const episodes = injectEpisodes(ctx, users, episodeCount);
+  const episodes = injectEpisodes(ctx, users, episodeCount, warmup);
 
   const end = ctx.startMs + ctx.days * DAY;
   const calls: SimCall[] = [];

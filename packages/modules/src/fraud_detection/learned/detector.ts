@@ -87,6 +87,20 @@ export function poissonTailBits(k: number, lambda: number): number {
   return lnP >= 0 ? 0 : -lnP / LN2;
 }
 
+/** This machine's offset from UTC at `t`, in minutes east (cached per hour: DST moves it). */
+export function localUtcOffset(): (t: number) => number {
+  let hour = -1;
+  let off = 0;
+  return (t) => {
+    const h = Math.floor(t / 3_600_000);
+    if (h !== hour) {
+      hour = h;
+      off = -new Date(t).getTimezoneOffset();
+    }
+    return off;
+  };
+}
+
 interface Campaign {
   /** When the population first called the number. */
   firstSeen: number;
@@ -216,15 +230,16 @@ export class LearnedDetector implements LearnedDetectorApi {
     else if (zone.premium) add('high_risk', 25 * novelty, `${number} is a ${zone.type.replace('_', '-')} number (${zone.country})`);
     else if (zone.type === 'invalid' && !zone.domestic) add('high_risk', 12 * novelty, `${number} is outside the numbering plan of ${zone.country}`);
 
-    // Slow ramp: a foreign zone the user took up lately, called on more and more days and
+    // Slow ramp: one foreign number the user took up lately, called on more and more days and
     // more often each day, stays under any fixed threshold but not under its own history.
-    if (zd !== undefined && !zone.domestic && zone.type !== 'short' && day - zd.firstDay <= RAMP_DAYS) {
+    // One number, not a traveller's many local ones.
+    if (zd !== undefined && !zd.several && zd.number === number && !zone.domestic && zone.type !== 'short' && day - zd.firstDay <= RAMP_DAYS) {
       const todayCalls = (zd.lastDay === day ? zd.today : 0) + 1;
       const days = zd.activeDays + (zd.lastDay === day ? 0 : 1);
       const before = zd.lastDay === day ? zd.best : Math.max(zd.best, zd.today);
       if (days >= 3 && todayCalls >= 3 && todayCalls >= before) {
-        add('ramp', clamp(10 * (todayCalls - 2) + 5 * (days - 2), 0, 40),
-          `calls to zone ${zone.key} grow day by day since it was first called ${day - zd.firstDay} day(s) ago (${todayCalls} today, at most ${before} a day before)`);
+        add('ramp', clamp(10 * (todayCalls - 2) + 6 * (days - 2), 0, 60),
+          `calls to ${number} (${zone.key}) grow day by day since the first ${day - zd.firstDay} day(s) ago (${todayCalls} today, at most ${before} a day before)`);
         // A habit nobody else shares is the likelier to be someone else's revenue.
         if ((pop.zones.get(zone.key) ?? 0) - (p.zones.get(zone.key) ?? 0) < 1) add('rare_zone', 20, `no other user calls zone ${zone.key}`);
       }
@@ -261,7 +276,11 @@ export class LearnedDetector implements LearnedDetectorApi {
 
     // How odd the call is by itself (where and when). Volume, concurrency and a run of
     // anomalies amplify that: a call centre's busy morning to its usual numbers is no fraud.
-    let own = 0;
+    // Anomalous calls just before count too: the first call of a burst teaches the profile a
+    // little, and must not make the rest of the burst look quiet.
+    const heat = p.heatAt(t);
+    const follows = clamp(heat * 0.2, 0, 20);
+    let own = follows;
     for (const r of reasons) own += r.points;
     const amp = own >= AMPLIFY_FROM ? 1 : QUIET_AMPLIFIER;
 
@@ -285,8 +304,7 @@ export class LearnedDetector implements LearnedDetectorApi {
     const limit = Math.ceil(2 * typical + 1);
     if (conc > limit) add('concurrency', amp * clamp(8 * (conc - limit), 0, 35), `${conc} concurrent calls, usually at most ${Math.ceil(typical)}`);
 
-    const heat = p.heatAt(t);
-    add('follows', amp * clamp(heat * 0.2, 0, 20), 'follows anomalous calls of this user in the last hour');
+    add('follows', follows, 'follows anomalous calls of this user in the last hour');
 
     reasons.sort((a, b) => b.points - a.points);
     let sum = 0;

@@ -53,6 +53,9 @@ export interface ZoneDays {
   today: number;
   /** Most calls on any earlier day. */
   best: number;
+  /** The first number called in the zone, and whether any other has been since. */
+  number: string;
+  several: boolean;
 }
 
 export class UserProfile {
@@ -143,14 +146,22 @@ export class UserProfile {
     const dropped = bump(this.zones, zone, w, MAX_ZONES);
     if (dropped !== undefined) this.zoneDays.delete(dropped);
     const zd = this.zoneDays.get(zone);
-    if (zd === undefined) this.zoneDays.set(zone, { firstDay: this.day, lastDay: this.day, activeDays: 1, today: 1, best: 0 });
-    else if (zd.lastDay === this.day) zd.today++;
+    if (zd === undefined) {
+      this.zoneDays.set(zone, { firstDay: this.day, lastDay: this.day, activeDays: 1, today: 1, best: 0, number, several: false });
+      return this.learnRest(number, ip, t);
+    }
+    if (number !== zd.number) zd.several = true;
+    if (zd.lastDay === this.day) zd.today++;
     else {
       zd.best = Math.max(zd.best, zd.today);
       zd.today = 1;
       zd.lastDay = this.day;
       zd.activeDays++;
     }
+    this.learnRest(number, ip, t);
+  }
+
+  private learnRest(number: string, ip: string, t: number): void {
     if (!this.numbers.has(number) && this.numbers.size >= MAX_NUMBERS) this.dropOldest(this.numbers);
     this.numbers.set(number, t);
     if (ip !== '') {
