@@ -50,7 +50,9 @@ export function selectTables(names?: readonly string[]): TableDef[] {
     const byName = tableDef(n);
     const byGroup = TABLES.filter((t) => t.group === n);
     if (byName === undefined && byGroup.length === 0) throw new DbError('schema', `unknown table or schema group '${n}'`);
-    for (const t of byName !== undefined ? [byName] : byGroup) if (!out.includes(t)) out.push(t);
+    // A schema group named like one of its tables (acc, fraud_detection) means the whole group,
+    // as OpenSIPS's <group>-create.sql script makes every table of it.
+    for (const t of byGroup.length > 0 ? byGroup : [byName!]) if (!out.includes(t)) out.push(t);
   }
   return out;
 }

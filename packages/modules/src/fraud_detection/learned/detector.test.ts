@@ -166,6 +166,37 @@ describe('LearnedDetector', () => {
     expect(scores[3]!.score).toBeGreaterThanOrEqual(d.threshold);
   });
 
+  it('a slow ramp: one new foreign number, more calls each day, in office hours, is flagged; many numbers of a zone are not a ramp', () => {
+    const d = new LearnedDetector();
+    officeHistory(d, 10, 14);
+    const codes = new Set<string>();
+    const scoresOf = (user: string, numbers: (day: number, k: number) => string): number[][] => {
+      codes.clear();
+      const out: number[][] = [];
+      for (let day = 0; day < 5; day++) {
+        const daily: number[] = [];
+        for (let k = 0; k <= day; k++) {
+          const t = MON + (15 + day) * DAY + (10 + k) * H;
+          const v = d.assess({ user, number: numbers(day, k), t, sourceIp: `10.0.0.${user.slice(1)}` });
+          daily.push(v.assessment.score);
+          for (const r of v.assessment.reasons) codes.add(r.code);
+          v.call.answered(t);
+          v.call.ended(t + 180_000, true);
+        }
+        out.push(daily);
+      }
+      return out;
+    };
+    const ramp = scoresOf('u1', () => '+2694997216');
+    expect([...codes]).toContain('ramp');
+    // Days 1-2 are only a new zone; from the third call of the third day the growth shows.
+    expect(Math.max(...ramp[1]!)).toBeLessThan(d.threshold);
+    expect(Math.max(...ramp[4]!)).toBeGreaterThanOrEqual(d.threshold);
+    const many = scoresOf('u2', (day, k) => `+26949972${String(day * 10 + k).padStart(2, '0')}`);
+    expect(Math.max(...many.flat())).toBeLessThan(d.threshold);
+    expect([...codes]).not.toContain('ramp');
+  });
+
   it('concurrency is live: calls that end give their slot back', () => {
     const d = new LearnedDetector();
     officeHistory(d, 5, 14);
