@@ -278,8 +278,11 @@ export class LearnedDetector implements LearnedDetectorApi {
     // anomalies amplify that: a call centre's busy morning to its usual numbers is no fraud.
     // Anomalous calls just before count too: the first call of a burst teaches the profile a
     // little, and must not make the rest of the burst look quiet.
-    const heat = p.heatAt(t);
-    const follows = clamp(heat * 0.2, 0, 20);
+    // A habitual destination (called on several earlier days) is the user's own business even
+    // while an attack runs on the account: the attack's calls and concurrency do not spill
+    // onto it.
+    const habitual = seen >= 3 && priorDays >= 3 && zone.risk === undefined && !zone.premium;
+    const follows = habitual ? 0 : clamp(p.heatAt(t) * 0.2, 0, 20);
     let own = follows;
     for (const r of reasons) own += r.points;
     const amp = own >= AMPLIFY_FROM ? 1 : QUIET_AMPLIFIER;

@@ -1,6 +1,6 @@
 /**
  * Destination zones: the country and number type of a called number (libphonenumber-js
- * metadata), plus the high-risk range it falls in. Called numbers repeat a lot (favourites,
+ * * metadata), plus the high-risk range it falls in. Called numbers repeat a lot (favourites,
  * call-centre campaigns), so classifications are cached: parsing costs ~16 us, a hit ~0.1 us.
  */
 import { LRUCache } from 'lru-cache';
@@ -35,7 +35,7 @@ export class ZoneClassifier {
   constructor(
     private readonly homeCountry: CountryCode,
     private risk: RiskTable,
-    cacheSize = 65_536,
+    cacheSize = 262_144,
   ) {
     this.cache = new LRUCache({ max: cacheSize });
     this.homeCode = getCountryCallingCode(homeCountry);
