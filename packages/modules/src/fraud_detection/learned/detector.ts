@@ -282,10 +282,10 @@ export class LearnedDetector implements LearnedDetectorApi {
     // while an attack runs on the account: the attack's calls and concurrency do not spill
     // onto it.
     const habitual = seen >= 3 && priorDays >= 3 && zone.risk === undefined && !zone.premium;
-    const follows = habitual ? 0 : clamp(p.heatAt(t) * 0.2, 0, 20);
-    let own = follows;
-    for (const r of reasons) own += r.points;
-    const amp = own >= AMPLIFY_FROM ? 1 : QUIET_AMPLIFIER;
+    const follows = habitual ? 0 : clamp(p.heatAt(t) * 0.3, 0, 20);
+    let intrinsic = 0;
+    for (const r of reasons) intrinsic += r.points;
+    const amp = intrinsic + follows >= AMPLIFY_FROM ? 1 : QUIET_AMPLIFIER;
 
     // Volume: calls in the last 10 and 60 minutes against the expected count at this hour.
     const hd = Math.min(p.historyDays(), 30);
@@ -315,14 +315,14 @@ export class LearnedDetector implements LearnedDetectorApi {
     const score = Math.min(100, sum);
 
     // Learn: the attempt always counts for bursts and concurrency; its pattern less when odd.
-    const w = score >= this.threshold ? 0.2 : score >= this.threshold * 0.6 ? 0.6 : 1;
+    const w = score >= this.threshold ? 0.1 : score >= this.threshold * 0.5 ? 0.3 : 1;
     p.learn(bin, zone.key, number, call.sourceIp, t, w);
     pop.learn(user, day, bin, zone.key, w);
     p.noteAttempt(t);
     p.concurrent++;
     if (p.concurrent > p.todayPeak) p.todayPeak = p.concurrent;
     // Only calls odd by themselves heat the user up: volume alone must not feed on itself.
-    if (score >= this.threshold * 0.5 && own >= AMPLIFY_FROM) p.addHeat(t, score);
+    if (score >= this.threshold * 0.5 && intrinsic >= AMPLIFY_FROM) p.addHeat(t, score);
     if (firstToNumber && (!zone.domestic || zone.premium) && zone.type !== 'short') {
       if (camp === undefined || t - camp.firstSeen > CAMPAIGN_MS) this.campaigns.set(number, (camp = { firstSeen: t, firsts: new Map() }));
       if (camp.firsts.size < 32) camp.firsts.set(user, t);
