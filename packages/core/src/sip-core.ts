@@ -443,25 +443,36 @@ export class SipCore implements SipCoreApi {
     try {
       r = rt.compiled.run(ctx, type, name);
     } catch (e) {
-      rt.release(ctx);
+      this.endRoute(rt, ctx);
       this.internalError(e, ctx.rcv);
       return ENDED;
     }
     if (isThenable<RunResult>(r)) {
       return r.then(
         (res) => {
-          rt.release(ctx);
+          this.endRoute(rt, ctx);
           return res;
         },
         (e) => {
-          rt.release(ctx);
+          this.endRoute(rt, ctx);
           this.internalError(e, ctx.rcv);
           return ENDED;
         },
       );
     }
-    rt.release(ctx);
+    this.endRoute(rt, ctx);
     return r;
+  }
+
+  /** The route of `ctx` is over: the modules' atRouteEnd() callbacks, then the context goes back. */
+  private endRoute(rt: ScriptRuntime, ctx: ScriptContext): void {
+    try {
+      ctx.routeEnded();
+    } catch (e) {
+      this.internalError(e, ctx.rcv);
+    } finally {
+      rt.release(ctx);
+    }
   }
 
   private onReplyMessage(msg: SipMessage, rcv: CoreReceiveInfo): void {

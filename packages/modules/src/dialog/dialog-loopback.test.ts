@@ -474,6 +474,36 @@ Content-Length: 0
     expect(size()).toBe(0);
     expect((mi(e, 'dialog:list') as { Dialogs: unknown[] }).Dialogs).toHaveLength(0);
   });
+
+  it('forgets a dialog whose INVITE the script refused statelessly or dropped (no transaction), keeps one relayed', async () => {
+    // the INVITE of Call-ID "refuse-*" gets a stateless 403, "drop-*" nothing, the others are relayed
+    const e = await start(`
+  if (is_method("INVITE")) {
+    create_dialog();
+    set_dlg_profile("caller", "$fU");
+    if ($ci =~ "^refuse") {
+      send_reply(403, "Fraud suspected");
+      exit;
+    }
+    if ($ci =~ "^drop")
+      exit;
+    record_route();
+  }
+  t_relay();
+`);
+    const size = (): unknown => (mi(e, 'dialog:profile_get_size', { profile: 'caller', value: 'alice' }) as { Profile: { count: number } }).Profile.count;
+    await e.uac.send(invite(e, 'refuse-1'), e.proxyPort);
+    expect((await nextOf(e.uac, 'refuse-1')).status).toBe(403);
+    expect(size()).toBe(0);
+    expect((mi(e, 'dialog:list') as { Dialogs: unknown[] }).Dialogs).toHaveLength(0);
+
+    await e.uac.send(invite(e, 'drop-1'), e.proxyPort);
+    // the relayed call after it shows the dropped INVITE was processed (one UDP worker, in order)
+    await e.uac.send(invite(e, 'kept-1'), e.proxyPort);
+    expect((await nextOf(e.uas, 'kept-1')).method).toBe('INVITE');
+    expect((mi(e, 'dialog:list') as { Dialogs: Array<{ callid: string }> }).Dialogs.map((d) => d.callid)).toEqual(['kept-1']);
+    expect(size()).toBe(1);
+  });
 });
 
 describe('dialog lifetime, MI end, persistence', () => {

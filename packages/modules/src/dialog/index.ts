@@ -550,6 +550,14 @@ export function createDialog(opts: CreateDialogOptions = {}): ModuleExports {
       return -1;
     }
     tmApi.onReplyOut(ctx, (status, reply) => onInviteReply(d, status, reply));
+    const tm = tmApi;
+    // An INVITE the script answered itself (a stateless send_reply) or dropped never gets a
+    // transaction, so no reply ends its dialog: it goes when the route is over, as OpenSIPS
+    // frees a dialog whose request was not relayed (else it would count as up for the whole
+    // default_timeout: a refused call would hold a concurrency slot for 12 hours).
+    ctx.atRouteEnd(() => {
+      if (d.state === DLG_STATE.UNCONFIRMED && tm.transactionOf(ctx) === null) destroy(d, 'Not relayed');
+    });
     store.insert(d);
     // Until it is answered the lifetime also bounds a dialog whose transaction never replies.
     d.timer = timers.schedule(d, 0, d.timeout * 1000);

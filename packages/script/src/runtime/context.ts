@@ -176,6 +176,8 @@ export class ScriptContext {
   replyHeaders: string[] = [];
   /** Per-message scratch space for modules (e.g. sl's "already replied"). */
   readonly moduleState = new Map<string, unknown>();
+  /** Callbacks for when this message's top route has finished (OpenSIPS's POST_SCRIPT_CB). */
+  private routeEndHooks: (() => void)[] | null = null;
   /** Blacklists in use for this message (a bit per list: use_blacklist/unuse_blacklist); starts with the `default` lists. */
   blacklistMask = 0;
 
@@ -234,6 +236,24 @@ export class ScriptContext {
     }
     this.currentFunction = null;
     if (this.moduleState.size > 0) this.moduleState.clear();
+    this.routeEndHooks = null;
+  }
+
+  /**
+   * Runs `fn` once the top route of this message has finished (after its asynchronous
+   * parts too): a module that set something up for the message and needs to know whether
+   * the script went on with it (dialog: a dialog whose INVITE was never relayed statefully).
+   */
+  atRouteEnd(fn: () => void): void {
+    (this.routeEndHooks ??= []).push(fn);
+  }
+
+  /** Runs (and forgets) the atRouteEnd() callbacks; the core calls it when the route is over. */
+  routeEnded(): void {
+    const hooks = this.routeEndHooks;
+    if (hooks === null) return;
+    this.routeEndHooks = null;
+    for (const fn of hooks) fn();
   }
 
   /**
