@@ -209,13 +209,13 @@ describe('LearnedDetector', () => {
     expect(d.profile('u1')!.concurrent).toBe(0);
   });
 
-  it('an alerted call teaches the profile a fifth of a call (a burst does not become the habit)', () => {
+  it('an alerted call teaches the profile a tenth of a call (a burst does not become the habit)', () => {
     const d = new LearnedDetector();
     officeHistory(d, 5, 14);
     const before = d.profile('u2')!.zones.get('CU:mobile') ?? 0;
     const v = d.assess({ user: 'u2', number: '+5351234567', t: MON + 16 * DAY + 3 * H, sourceIp: '198.51.100.7' });
     expect(v.assessment.score).toBeGreaterThanOrEqual(d.threshold);
-    expect(d.profile('u2')!.zones.get('CU:mobile')! - before).toBeCloseTo(0.2, 5);
+    expect(d.profile('u2')!.zones.get('CU:mobile')! - before).toBeCloseTo(0.1, 5);
   });
 
   it('profiles are bounded in number; evicted ones go to onEvict (to be saved)', () => {

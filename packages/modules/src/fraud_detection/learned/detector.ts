@@ -28,7 +28,7 @@ export interface LearnedOptions {
   /** Country of the deployment: national dialled digits are read as its numbers. */
   homeCountry?: CountryCode;
   riskRanges?: readonly RiskRange[];
-  /** The alert score: calls at or above it teach the profile only a fifth of a call. */
+  /** The alert score: calls at or above it teach the profile a tenth of a call (from half of it, 0.3). */
   threshold?: number;
   /** Minutes to add to UTC for the users' wall clock at `t` (default: UTC). */
   utcOffsetMin?: (t: number) => number;
