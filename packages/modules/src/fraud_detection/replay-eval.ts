@@ -56,6 +56,8 @@ export interface ReplayEvaluation {
   readonly callsToDetect: Spread | null;
   /** Seconds from the episode's first call to its first alert; null when none was detected. */
   readonly secondsToDetect: Spread | null;
+  /** Each detected episode: calls up to its first alert and seconds from its first call (to sum figures over several replays). */
+  readonly detections: readonly { readonly episode: string; readonly calls: number; readonly seconds: number }[];
   readonly legitRows: number;
   readonly fraudRows: number;
   /** Alerts on rows labelled legit. */
@@ -123,13 +125,16 @@ export class ReplayEvaluator {
     const calls: number[] = [];
     const seconds: number[] = [];
     const undetected: string[] = [];
+    const detections: { episode: string; calls: number; seconds: number }[] = [];
     for (const e of this.episodes.values()) {
       if (e.firstAlert === Number.POSITIVE_INFINITY) {
         undetected.push(e.id);
         continue;
       }
-      calls.push(countUpTo(e.starts, e.firstAlert));
-      seconds.push((e.firstAlert - e.starts[0]!) / 1000);
+      const d = { episode: e.id, calls: countUpTo(e.starts, e.firstAlert), seconds: (e.firstAlert - e.starts[0]!) / 1000 };
+      detections.push(d);
+      calls.push(d.calls);
+      seconds.push(d.seconds);
     }
     return {
       episodes: this.episodes.size,
@@ -137,6 +142,7 @@ export class ReplayEvaluator {
       undetected,
       callsToDetect: spread(calls),
       secondsToDetect: spread(seconds),
+      detections,
       legitRows: this.legit,
       fraudRows: this.fraud,
       falseAlerts: this.falseAlerts,

@@ -153,6 +153,7 @@ describe('evaluation', () => {
     expect(e).toEqual({
       episodes: 3, detected: 2, undetected: ['e3'],
       callsToDetect: { median: 2, worst: 3 }, secondsToDetect: { median: 10, worst: 20 },
+      detections: [{ episode: 'e1', calls: 3, seconds: 20 }, { episode: 'e2', calls: 1, seconds: 0 }],
       legitRows: 8, fraudRows: 5, falseAlerts: 1, falseAlertsPer1000: 125,
     });
   });
