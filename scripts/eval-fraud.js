@@ -34,7 +34,7 @@ let records = 0;
 let elapsed = 0;
 for (let seed = lo; seed <= hi; seed++) {
   const sim = simulate({ seed, users, episodes: Math.round((30 * users) / 400), warmupDays: warmup });
-  const learned = new LearnedDetector({ utcOffsetMin: () => 0, maxProfiles: 10_000_000, ...(noRisk ? { riskRanges: [] } : {}) });
+  const learned = new LearnedDetector({ utcOffsetMin: () => 0, maxProfiles: 1_000_000, ...(noRisk ? { riskRanges: [] } : {}) });
   const r = replay(sim.records, { rules: new RuleSet(), utc: true, learned, onAlert: () => undefined });
   const ev = r.evaluation;
   records += r.records;

@@ -14,7 +14,8 @@ export async function learnedDetectorFor(settings: FraudSettings, threshold: num
     riskRanges: ranges,
     threshold,
     utcOffsetMin: offset === -1 ? localUtcOffset() : () => offset,
-    // A replay holds every user of the file: evicting would forget what it learned.
-    maxProfiles: 10_000_000,
+    // A replay keeps every user of the file in memory (evicting would forget what it learned;
+    // there is no table behind it): a million users, ~2.3 KB each.
+    maxProfiles: 1_000_000,
   });
 }

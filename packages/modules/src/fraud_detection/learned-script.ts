@@ -190,7 +190,7 @@ export function createLearnedPart(opts: LearnedPartOptions): LearnedPart {
       peak_concurrent: Math.round(prof.peakConc * 100) / 100,
       concurrent: prof.concurrent,
       usual_hours: hours,
-      zones: Object.fromEntries([...prof.zones].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+      zones: Object.fromEntries([...prof.zones].sort((a, b) => b[1].w - a[1].w).map(([k, z]) => [k, Math.round(z.w * 10) / 10])),
       numbers: prof.numbers.size,
       source_ips: [...prof.ips.keys()],
       median_duration_s: prof.durN > 0 ? Math.round(Math.exp(prof.durMean)) : null,

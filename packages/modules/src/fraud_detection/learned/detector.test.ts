@@ -212,10 +212,10 @@ describe('LearnedDetector', () => {
   it('an alerted call teaches the profile a tenth of a call (a burst does not become the habit)', () => {
     const d = new LearnedDetector();
     officeHistory(d, 5, 14);
-    const before = d.profile('u2')!.zones.get('CU:mobile') ?? 0;
+    const before = d.profile('u2')!.zoneWeight('CU:mobile');
     const v = d.assess({ user: 'u2', number: '+5351234567', t: MON + 16 * DAY + 3 * H, sourceIp: '198.51.100.7' });
     expect(v.assessment.score).toBeGreaterThanOrEqual(d.threshold);
-    expect(d.profile('u2')!.zones.get('CU:mobile')! - before).toBeCloseTo(0.1, 5);
+    expect(d.profile('u2')!.zoneWeight('CU:mobile') - before).toBeCloseTo(0.1, 5);
   });
 
   it('profiles are bounded in number; evicted ones go to onEvict (to be saved)', () => {

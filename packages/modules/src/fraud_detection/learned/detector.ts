@@ -20,7 +20,7 @@ import { LRUCache } from 'lru-cache';
 import type { CountryCode } from 'libphonenumber-js/max';
 import type { Assessment, CallAttempt, CallTracker, LearnedDetectorApi, Reason } from '../detector-api';
 import { DEFAULT_LEARNED_THRESHOLD } from '../detector-api';
-import { DAY_MS, hourBin, Population, UserProfile, type SavedPopulation, type SavedProfile } from './profile';
+import { DAY_MS, hash32, hourBin, Population, UserProfile, type SavedPopulation, type SavedProfile } from './profile';
 import { DEFAULT_RISK_RANGES, RiskTable, type RiskRange } from './risk-ranges';
 import { ZoneClassifier, type Zone } from './zones';
 
@@ -208,7 +208,7 @@ export class LearnedDetector implements LearnedDetectorApi {
 
     // Destination zone: how likely this user is to call it, the population standing in for
     // what the user has not shown yet.
-    const seen = p.zones.get(zone.key) ?? 0;
+    const seen = p.zoneWeight(zone.key);
     if (zone.type !== 'short') {
       const share = pop.zoneShare(zone.key);
       const pz = (seen + ZONE_PRIOR * share) / (n + ZONE_PRIOR);
@@ -223,7 +223,7 @@ export class LearnedDetector implements LearnedDetectorApi {
     }
     // Costly destinations weigh most on the first days; a user who calls one on many days
     // knows it. Days, not calls: twenty calls to a premium line this morning are no habit.
-    const zd = p.zoneDays.get(zone.key);
+    const zd = p.zones.get(zone.key);
     const priorDays = zd === undefined ? 0 : zd.activeDays - (zd.lastDay === day ? 1 : 0);
     const novelty = priorDays === 0 ? 1 : priorDays < 3 ? 0.5 : 0.15;
     if (zone.risk !== undefined) add('high_risk', zone.risk.risk * novelty, `${zone.key} is in a high-risk range (${zone.risk.label}, +${zone.risk.prefix})`);
@@ -233,7 +233,7 @@ export class LearnedDetector implements LearnedDetectorApi {
     // Slow ramp: one foreign number the user took up lately, called on more and more days and
     // more often each day, stays under any fixed threshold but not under its own history.
     // One number, not a traveller's many local ones.
-    if (zd !== undefined && !zd.several && zd.number === number && !zone.domestic && zone.type !== 'short' && day - zd.firstDay <= RAMP_DAYS) {
+    if (zd !== undefined && !zd.several && zd.number === hash32(number) && !zone.domestic && zone.type !== 'short' && day - zd.firstDay <= RAMP_DAYS) {
       const todayCalls = (zd.lastDay === day ? zd.today : 0) + 1;
       const days = zd.activeDays + (zd.lastDay === day ? 0 : 1);
       const before = zd.lastDay === day ? zd.best : Math.max(zd.best, zd.today);
@@ -241,7 +241,7 @@ export class LearnedDetector implements LearnedDetectorApi {
         add('ramp', clamp(10 * (todayCalls - 2) + 6 * (days - 2), 0, 60),
           `calls to ${number} (${zone.key}) grow day by day since the first ${day - zd.firstDay} day(s) ago (${todayCalls} today, at most ${before} a day before)`);
         // A habit nobody else shares is the likelier to be someone else's revenue.
-        if ((pop.zones.get(zone.key) ?? 0) - (p.zones.get(zone.key) ?? 0) < 1) add('rare_zone', 20, `no other user calls zone ${zone.key}`);
+        if ((pop.zones.get(zone.key) ?? 0) - seen < 1) add('rare_zone', 20, `no other user calls zone ${zone.key}`);
       }
     }
 

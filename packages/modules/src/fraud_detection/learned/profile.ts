@@ -26,25 +26,36 @@ export function hourBin(localMs: number): number {
   return dow === 0 || dow === 6 ? 24 + hour : hour;
 }
 
-/** Keeps at most `max` keys, dropping the one with the smallest value when full; returns the dropped key. */
-function bump(m: Map<string, number>, key: string, by: number, max: number): string | undefined {
+/** Keeps at most `max` keys, dropping the one with the smallest value when full. */
+function bump(m: Map<string, number>, key: string, by: number, max: number): void {
   const v = m.get(key);
   if (v !== undefined) {
     m.set(key, v + by);
-    return undefined;
+    return;
   }
-  let dropped: string | undefined;
   if (m.size >= max) {
+    let dropped = '';
     let minV = Infinity;
     for (const [k, x] of m) if (x < minV) [dropped, minV] = [k, x];
-    m.delete(dropped!);
+    m.delete(dropped);
   }
   m.set(key, by);
-  return dropped;
 }
 
-/** The days a user called a zone on: how a habit to it started and grows (slow ramps). */
-export interface ZoneDays {
+/** 32-bit FNV-1a hash of a string: profiles keep numbers as hashes, not strings (memory). */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** What a user's profile knows of one zone: its weight and the days it was called on. */
+export interface ZoneStat {
+  /** Decayed, weighted calls to the zone. */
+  w: number;
   firstDay: number;
   lastDay: number;
   /** Days with at least one call to the zone. */
@@ -53,9 +64,39 @@ export interface ZoneDays {
   today: number;
   /** Most calls on any earlier day. */
   best: number;
-  /** The first number called in the zone, and whether any other has been since. */
-  number: string;
+  /** Hash of the first number called in the zone, and whether any other has been since (slow ramps). */
+  number: number;
   several: boolean;
+}
+
+/** The most recently called numbers (hashes and times in typed arrays: ~600 bytes for 48). */
+export class RecentNumbers {
+  readonly hashes = new Uint32Array(MAX_NUMBERS);
+  readonly times = new Float64Array(MAX_NUMBERS);
+  size = 0;
+
+  has(number: string): boolean {
+    return this.indexOf(hash32(number)) >= 0;
+  }
+
+  indexOf(h: number): number {
+    for (let i = 0; i < this.size; i++) if (this.hashes[i] === h) return i;
+    return -1;
+  }
+
+  /** Notes a call to the number hash at `t`; when full the longest unused one goes. */
+  touch(h: number, t: number): void {
+    let i = this.indexOf(h);
+    if (i < 0) {
+      if (this.size < MAX_NUMBERS) i = this.size++;
+      else {
+        i = 0;
+        for (let j = 1; j < MAX_NUMBERS; j++) if (this.times[j]! < this.times[i]!) i = j;
+      }
+      this.hashes[i] = h;
+    }
+    this.times[i] = t;
+  }
 }
 
 export class UserProfile {
@@ -66,11 +107,9 @@ export class UserProfile {
   /** Local day number the daily counters belong to. */
   day = -1;
   readonly hours = new Float32Array(HOUR_BINS);
-  readonly zones = new Map<string, number>();
-  /** Per zone of `zones` (same keys): the days it was called on. */
-  readonly zoneDays = new Map<string, ZoneDays>();
-  /** Called numbers -> last call time (ms). */
-  readonly numbers = new Map<string, number>();
+  /** Zones called, at most MAX_ZONES (the lightest goes). */
+  readonly zones = new Map<string, ZoneStat>();
+  readonly numbers = new RecentNumbers();
   /** Source addresses -> last use (ms). */
   readonly ips = new Map<string, number>();
   /** Ring of recent attempt times (ms). */
@@ -114,7 +153,7 @@ export class UserProfile {
     const decay = Math.pow(0.5, gap / HALF_LIFE_DAYS);
     this.calls *= decay;
     for (let i = 0; i < HOUR_BINS; i++) this.hours[i]! *= decay;
-    for (const [k, v] of this.zones) this.zones.set(k, v * decay);
+    for (const z of this.zones.values()) z.w *= decay;
     this.today = 0;
     this.todayPeak = 0;
     this.day = day;
@@ -139,33 +178,44 @@ export class UserProfile {
     this.lastT = Math.max(this.lastT, t);
   }
 
+  /** Weight of a zone in this profile (0: never called). */
+  zoneWeight(zone: string): number {
+    return this.zones.get(zone)?.w ?? 0;
+  }
+
   /** Learns the pattern of an attempt with weight `w` (an anomalous call teaches less). */
   learn(bin: number, zone: string, number: string, ip: string, t: number, w: number): void {
     this.calls += w;
     this.hours[bin]! += w;
-    const dropped = bump(this.zones, zone, w, MAX_ZONES);
-    if (dropped !== undefined) this.zoneDays.delete(dropped);
-    const zd = this.zoneDays.get(zone);
-    if (zd === undefined) {
-      this.zoneDays.set(zone, { firstDay: this.day, lastDay: this.day, activeDays: 1, today: 1, best: 0, number, several: false });
-      return this.learnRest(number, ip, t);
+    const h = hash32(number);
+    const z = this.zones.get(zone);
+    if (z === undefined) {
+      if (this.zones.size >= MAX_ZONES) {
+        let light = '';
+        let min = Infinity;
+        for (const [k, x] of this.zones) if (x.w < min) [light, min] = [k, x.w];
+        this.zones.delete(light);
+      }
+      this.zones.set(zone, { w, firstDay: this.day, lastDay: this.day, activeDays: 1, today: 1, best: 0, number: h, several: false });
+    } else {
+      z.w += w;
+      if (h !== z.number) z.several = true;
+      if (z.lastDay === this.day) z.today++;
+      else {
+        z.best = Math.max(z.best, z.today);
+        z.today = 1;
+        z.lastDay = this.day;
+        z.activeDays++;
+      }
     }
-    if (number !== zd.number) zd.several = true;
-    if (zd.lastDay === this.day) zd.today++;
-    else {
-      zd.best = Math.max(zd.best, zd.today);
-      zd.today = 1;
-      zd.lastDay = this.day;
-      zd.activeDays++;
-    }
-    this.learnRest(number, ip, t);
-  }
-
-  private learnRest(number: string, ip: string, t: number): void {
-    if (!this.numbers.has(number) && this.numbers.size >= MAX_NUMBERS) this.dropOldest(this.numbers);
-    this.numbers.set(number, t);
+    this.numbers.touch(h, t);
     if (ip !== '') {
-      if (!this.ips.has(ip) && this.ips.size >= MAX_IPS) this.dropOldest(this.ips);
+      if (!this.ips.has(ip) && this.ips.size >= MAX_IPS) {
+        let oldK = '';
+        let oldT = Infinity;
+        for (const [k, x] of this.ips) if (x < oldT) [oldK, oldT] = [k, x];
+        this.ips.delete(oldK);
+      }
       this.ips.set(ip, t);
     }
   }
@@ -189,19 +239,14 @@ export class UserProfile {
     this.heatT = t;
   }
 
-  private dropOldest(m: Map<string, number>): void {
-    let oldK = '';
-    let oldT = Infinity;
-    for (const [k, x] of m) if (x < oldT) [oldK, oldT] = [k, x];
-    m.delete(oldK);
-  }
-
   /** Compact JSON for the profiles table (live calls are not saved). */
   toJSON(): SavedProfile {
     return {
       v: 1, calls: this.calls, firstT: this.firstT, lastT: this.lastT, day: this.day,
       hours: Array.from(this.hours, (x) => Math.round(x * 1000) / 1000),
-      zones: [...this.zones], zoneDays: [...this.zoneDays], numbers: [...this.numbers], ips: [...this.ips],
+      zones: [...this.zones].map(([k, z]) => [k, { ...z, w: Math.round(z.w * 1000) / 1000 }]),
+      numbers: Array.from(this.numbers.hashes.subarray(0, this.numbers.size), (h, i) => [h, this.numbers.times[i]!]),
+      ips: [...this.ips],
       recent: Array.from(this.recent).filter((x) => x > -Infinity),
       dayRate: this.dayRate, peakConc: this.peakConc, today: this.today, todayPeak: this.todayPeak,
       durMean: this.durMean, durVar: this.durVar, durN: this.durN, heat: this.heat, heatT: this.heatT,
@@ -213,9 +258,8 @@ export class UserProfile {
     const p = new UserProfile();
     p.calls = s.calls; p.firstT = s.firstT; p.lastT = s.lastT; p.day = s.day;
     s.hours.slice(0, HOUR_BINS).forEach((x, i) => { p.hours[i] = x; });
-    for (const [k, v] of s.zones.slice(0, MAX_ZONES)) p.zones.set(k, v);
-    for (const [k, v] of s.zoneDays) if (p.zones.has(k)) p.zoneDays.set(k, { ...v });
-    for (const [k, v] of s.numbers.slice(0, MAX_NUMBERS)) p.numbers.set(k, v);
+    for (const [k, z] of s.zones.slice(0, MAX_ZONES)) p.zones.set(k, { ...z });
+    for (const [h, t] of s.numbers.slice(0, MAX_NUMBERS)) p.numbers.touch(h >>> 0, t);
     for (const [k, v] of s.ips.slice(0, MAX_IPS)) p.ips.set(k, v);
     s.recent.slice(-RECENT).forEach((x, i) => { p.recent[i] = x; });
     p.recentPos = Math.min(s.recent.length, RECENT) % RECENT;
@@ -229,7 +273,7 @@ export interface SavedProfile {
   v: number;
   calls: number; firstT: number; lastT: number; day: number;
   hours: number[];
-  zones: [string, number][]; zoneDays: [string, ZoneDays][]; numbers: [string, number][]; ips: [string, number][];
+  zones: [string, ZoneStat][]; numbers: [number, number][]; ips: [string, number][];
   recent: number[];
   dayRate: number; peakConc: number; today: number; todayPeak: number;
   durMean: number; durVar: number; durN: number; heat: number; heatT: number;

@@ -31,6 +31,8 @@ export class ZoneClassifier {
   private readonly cache: LRUCache<string, Zone>;
 
   private readonly homeCode: string;
+  /** One string per zone key, shared by every cached number and profile of the zone. */
+  private readonly keys = new Map<string, string>();
 
   constructor(
     private readonly homeCountry: CountryCode,
@@ -71,6 +73,9 @@ export class ZoneClassifier {
   }
 
   private zone(country: string, type: string, digits: string, domestic: boolean): Zone {
-    return { key: `${country}:${type}`, country, type, digits, domestic, premium: PREMIUM_TYPES.has(type), risk: digits === '' ? undefined : this.risk.match(digits) };
+    const text = `${country}:${type}`;
+    let key = this.keys.get(text);
+    if (key === undefined) this.keys.set(text, (key = text));
+    return { key, country, type, digits, domestic, premium: PREMIUM_TYPES.has(type), risk: digits === '' ? undefined : this.risk.match(digits) };
   }
 }
