@@ -43,6 +43,8 @@ it('opensips.cfg has every route of a self-protecting residential proxy and spli
     'request:auth_caller',
     'request:relay',
     'failure:missed_call',
+    'request:fraud',
+    'event:E_FRD_CRITICAL',
     'event:E_PIKE_BLOCKED',
     'event:E_SCANNER_BLOCKED',
   ]);
