@@ -2,21 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseCdr } from '@tsips/modules';
-import { main, type CliIo } from './tsips';
+import { captureIo } from '@tsips/test-support';
+import { main } from './tsips';
 
-function capture(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-  };
-  return io;
-}
+const capture = captureIo;
 
 const SMALL = ['--users', '30', '--weeks', '1', '--episodes', '5', '--seed', '3'];
 

@@ -8,12 +8,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type CliIo } from './tsips';
+import { captureIo } from '@tsips/test-support';
+import { main } from './tsips';
 
-function capture(): CliIo & { stdout: string; stderr: string } {
-  const io = { stdout: '', stderr: '', out: (t: string) => { io.stdout += t; }, err: (t: string) => { io.stderr += t; } };
-  return io;
-}
+const capture = captureIo;
 
 it('simulate -> replay: detection, time to detect and false alerts meet the goals; each alert explains itself', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-frd-eval-'));

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { createSchema, DbManager, selectTables, SqliteDriver, type DbConnection } from '@tsips/core';
+import { coreTesting, createSchema, selectTables, type DbConnection } from '@tsips/core';
 import type { LearnedDetectorApi, ReplayRecord } from '@tsips/modules';
 import { addReplayCommand, type ReplayCommandDeps } from './fraud-replay-command';
 import { parseCsv } from './fraud-rules-source';
@@ -54,16 +54,7 @@ async function cli(args: string[], deps: Partial<ReplayCommandDeps> = {}): Promi
   return { code, out, err };
 }
 
-async function withDb(url: string, fn: (db: DbConnection) => Promise<void>): Promise<void> {
-  const m = new DbManager(dir);
-  m.registerDriver(new SqliteDriver());
-  const db = (await m.open(url)) as DbConnection;
-  try {
-    await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const withDb = (url: string, fn: (db: DbConnection) => Promise<void>): Promise<void> => coreTesting.withSqlite(dir, url, fn);
 
 const RULE = { profileid: 1, start_hour: '00:00', end_hour: '00:00', daysoftheweek: 'Mon-Sun' };
 

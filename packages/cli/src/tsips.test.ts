@@ -3,22 +3,11 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main, type CliIo } from './tsips';
+import { captureIo } from '@tsips/test-support';
+import { main } from './tsips';
 import { VERSION } from './version';
 
-function capture(): CliIo & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => {
-      io.stdout += t;
-    },
-    err: (t: string) => {
-      io.stderr += t;
-    },
-  };
-  return io;
-}
+const capture = captureIo;
 
 function writeTemp(name: string, text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-cli-'));

@@ -1,1 +1,2 @@
 export * from './shared-dir';
+export * from './capture-io';

@@ -1,12 +1,28 @@
 /**
  * Test helpers shared by the core's and the modules' server tests: scripts written to a
- * temporary folder, a UDP peer on an ephemeral loopback port, and waiting for datagrams.
+ * temporary folder, a UDP peer on an ephemeral loopback port, waiting for datagrams, and a
+ * SQLite database opened for the length of a callback.
  * (Only tests import this file; it is not part of the package index.)
  */
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { DbManager } from '../db/manager';
+import { SqliteDriver } from '../db/sqlite';
+import type { DbConnection } from '../db/types';
+
+/** Opens the SQLite database `url` (relative paths from `dir`), runs `fn` on it, closes it. */
+export async function withSqlite<T>(dir: string, url: string, fn: (db: DbConnection) => Promise<T> | T): Promise<T> {
+  const m = new DbManager(dir);
+  m.registerDriver(new SqliteDriver());
+  const db = (await m.open(url)) as DbConnection;
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
 
 export function writeScript(text: string, name = 'test.cfg'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-core-'));

@@ -2,7 +2,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createSchema, DbManager, selectTables, SqliteDriver, type DbConnection } from '@tsips/core';
+import { coreTesting, createSchema, selectTables, type DbConnection } from '@tsips/core';
 import { sharedDir } from '@tsips/test-support';
 import { createModuleRegistry, ScriptTestKit, Services, type ModuleExports, type RunOutcome } from '@tsips/script';
 import { createDbSqlite } from '../db_sqlite';
@@ -36,16 +36,7 @@ beforeEach(async () => {
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function withDb<T>(fn: (db: DbConnection) => Promise<T>): Promise<T> {
-  const m = new DbManager(dir);
-  m.registerDriver(new SqliteDriver());
-  const db = (await m.open(url)) as DbConnection;
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const withDb = <T>(fn: (db: DbConnection) => Promise<T>): Promise<T> => coreTesting.withSqlite(dir, url, fn);
 
 const SCRIPT = (params = '', call = 'www_authorize("", "subscriber")', ch = 'www_challenge("", "auth", "MD5")') => `
 loadmodule "signaling.so"

@@ -2,7 +2,7 @@ import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BLACKLISTS, CORE, coreTesting, createSchema, DbManager, selectTables, SipServer, SqliteDriver, type DbConnection, type SipCoreApi } from '@tsips/core';
+import { BLACKLISTS, CORE, coreTesting, createSchema, selectTables, SipServer, type DbConnection, type SipCoreApi } from '@tsips/core';
 import { BlacklistStore, createModuleRegistry, ScriptTestKit, Services, type ModuleExports, type RunOutcome, type ScriptValue } from '@tsips/script';
 import { buildReply, parseMessage } from '@tsips/sip';
 import { createDbSqlite } from '../db_sqlite';
@@ -18,16 +18,7 @@ let url: string;
 let now: number;
 const clock = { now: () => now, sleep: async () => undefined };
 
-async function withDb<T>(fn: (db: DbConnection) => Promise<T> | T): Promise<T> {
-  const m = new DbManager(dir);
-  m.registerDriver(new SqliteDriver());
-  const db = (await m.open(url)) as DbConnection;
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const withDb = <T>(fn: (db: DbConnection) => Promise<T> | T): Promise<T> => coreTesting.withSqlite(dir, url, fn);
 
 const gw = (gwid: string, type: number, address: string, extra: Record<string, string | number> = {}) => ({ gwid, type, address, ...extra });
 

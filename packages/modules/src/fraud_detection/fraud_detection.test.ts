@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createSchema, DbManager, selectTables, SqliteDriver, type DbConnection } from '@tsips/core';
+import { coreTesting, createSchema, selectTables, type DbConnection } from '@tsips/core';
 import { createModuleRegistry, ScriptTestKit, Services, type ScriptValue } from '@tsips/script';
 import { createDbSqlite } from '../db_sqlite';
 import { DIALOG, type DialogWatcher } from '../dialog/api';
@@ -13,16 +13,7 @@ let url: string;
 const MONDAY_10 = Date.UTC(2026, 0, 5, 10, 0, 0);
 let clock = MONDAY_10;
 
-async function withDb<T>(fn: (db: DbConnection) => Promise<T>): Promise<T> {
-  const m = new DbManager(dir);
-  m.registerDriver(new SqliteDriver());
-  const db = (await m.open(url)) as DbConnection;
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const withDb = <T>(fn: (db: DbConnection) => Promise<T>): Promise<T> => coreTesting.withSqlite(dir, url, fn);
 
 type Row = Record<string, string | number>;
 const rule = (r: Row): Row => ({ profileid: 1, prefix: '', start_hour: '00:00', end_hour: '23:59', daysoftheweek: 'Mon-Sun', ...r });

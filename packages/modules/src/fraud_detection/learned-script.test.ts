@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createSchema, DbManager, selectTables, SqliteDriver, type DbConnection } from '@tsips/core';
+import { coreTesting, createSchema, selectTables, type DbConnection } from '@tsips/core';
 import { createModuleRegistry, ScriptTestKit, Services } from '@tsips/script';
 import { createDbSqlite } from '../db_sqlite';
 import { DIALOG, type DialogWatcher } from '../dialog/api';
@@ -19,16 +19,7 @@ let clock = MON;
 let dir: string;
 let url: string;
 
-async function withDb<T>(fn: (db: DbConnection) => Promise<T>): Promise<T> {
-  const m = new DbManager(dir);
-  m.registerDriver(new SqliteDriver());
-  const db = (await m.open(url)) as DbConnection;
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const withDb = <T>(fn: (db: DbConnection) => Promise<T>): Promise<T> => coreTesting.withSqlite(dir, url, fn);
 
 beforeEach(async () => {
   clock = MON;

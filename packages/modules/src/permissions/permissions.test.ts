@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createSchema, DbManager, selectTables, SqliteDriver, type DbConnection } from '@tsips/core';
+import { coreTesting, createSchema, selectTables, type DbConnection } from '@tsips/core';
 import { createModuleRegistry, ScriptTestKit, Services, type ModuleExports, type ReceiveInfo } from '@tsips/script';
 import { createDbSqlite } from '../db_sqlite';
 import { AddressTable, createPermissions, parsePartition, PermissionsMiError } from './index';
@@ -26,16 +26,7 @@ const ROWS: Row[] = [
   { grp: 4, ip: '203.0.113.3', mask: 33 },
 ];
 
-async function withDb<T>(fn: (db: DbConnection) => Promise<T>): Promise<T> {
-  const m = new DbManager(dir);
-  m.registerDriver(new SqliteDriver());
-  const db = (await m.open(url)) as DbConnection;
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const withDb = <T>(fn: (db: DbConnection) => Promise<T>): Promise<T> => coreTesting.withSqlite(dir, url, fn);
 const insert = (table: string, rows: Row[]) => withDb(async (db) => { for (const r of rows) await db.insert(table, { ...r }); });
 
 beforeEach(async () => {

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { coreTesting, createSchema, DbManager, selectTables, SqliteDriver, SipServer, type DbConnection } from '@tsips/core';
+import { coreTesting, createSchema, selectTables, SipServer, type DbConnection } from '@tsips/core';
 import { createAllModules } from '../index';
 
 const { sipText, UdpPeer, writeScript } = coreTesting;
@@ -26,16 +26,7 @@ let dir: string;
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-perm-srv-')); });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-async function withDb<T>(url: string, fn: (db: DbConnection) => Promise<T>): Promise<T> {
-  const m = new DbManager(dir);
-  m.registerDriver(new SqliteDriver());
-  const db = (await m.open(url)) as DbConnection;
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
+const withDb = <T>(url: string, fn: (db: DbConnection) => Promise<T>): Promise<T> => coreTesting.withSqlite(dir, url, fn);
 
 describe('permissions over UDP', () => {
   it('answers by the source port listed in the address table; address_reload applies changes', async () => {
