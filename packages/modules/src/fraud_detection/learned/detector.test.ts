@@ -1,5 +1,5 @@
 import { LearnedDetector, poissonTailBits } from './detector';
-import { hourBin, UserProfile, MAX_NUMBERS, MAX_ZONES } from './profile';
+import { hash32, hourBin, UserProfile, MAX_NUMBERS, MAX_ZONES } from './profile';
 import { RiskTable, DEFAULT_RISK_RANGES } from './risk-ranges';
 import { ZoneClassifier } from './zones';
 
@@ -74,7 +74,7 @@ describe('profile', () => {
   });
   it('is bounded: zones and numbers keep their caps whatever the traffic', () => {
     const p = new UserProfile();
-    for (let i = 0; i < 500; i++) p.learn(i % 48, `Z${i}:mobile`, `+4479000${String(i).padStart(5, '0')}`, `10.0.${i % 250}.1`, MON + i * 1000, 1);
+    for (let i = 0; i < 500; i++) p.learn(i % 48, `Z${i}:mobile`, hash32(`+4479000${String(i).padStart(5, '0')}`), `10.0.${i % 250}.1`, MON + i * 1000, 1);
     expect(p.zones.size).toBe(MAX_ZONES);
     expect(p.numbers.size).toBe(MAX_NUMBERS);
     expect(p.ips.size).toBe(4);
@@ -85,7 +85,7 @@ describe('profile', () => {
     for (let i = 0; i < 30; i++) {
       p.rollDay(Math.floor((MON + i * 7 * H) / DAY));
       p.noteAttempt(MON + i * 7 * H);
-      p.learn(hourBin(MON + i * 7 * H), 'GB:mobile', `+44770090${i % 7}`, '10.0.0.1', MON + i * 7 * H, 1);
+      p.learn(hourBin(MON + i * 7 * H), 'GB:mobile', hash32(`+44770090${i % 7}`), '10.0.0.1', MON + i * 7 * H, 1);
       p.learnDuration(60 + i);
     }
     const q = UserProfile.fromJSON(JSON.parse(JSON.stringify(p)));

@@ -153,11 +153,6 @@ export class LearnedDetector implements LearnedDetectorApi {
     return this.profiles.size;
   }
 
-  /** A profile read back from the store (replaces what memory has). */
-  loadProfile(user: string, saved: SavedProfile): void {
-    this.profiles.set(user, UserProfile.fromJSON(saved));
-  }
-
   loadPopulation(saved: SavedPopulation): void {
     this.population = Population.fromJSON(saved);
   }
@@ -196,6 +191,7 @@ export class LearnedDetector implements LearnedDetectorApi {
     const day = Math.floor(local / DAY_MS);
     const bin = hourBin(local);
     const zone = this.zones.classify(number);
+    const numberHash = hash32(number);
     let p = this.profiles.get(user);
     if (p === undefined) this.profiles.set(user, (p = this.restore(user)));
     p.rollDay(day);
@@ -233,7 +229,7 @@ export class LearnedDetector implements LearnedDetectorApi {
     // Slow ramp: one foreign number the user took up lately, called on more and more days and
     // more often each day, stays under any fixed threshold but not under its own history.
     // One number, not a traveller's many local ones.
-    if (zd !== undefined && !zd.several && zd.number === hash32(number) && !zone.domestic && zone.type !== 'short' && day - zd.firstDay <= RAMP_DAYS) {
+    if (zd !== undefined && !zd.several && zd.number === numberHash && !zone.domestic && zone.type !== 'short' && day - zd.firstDay <= RAMP_DAYS) {
       const todayCalls = (zd.lastDay === day ? zd.today : 0) + 1;
       const days = zd.activeDays + (zd.lastDay === day ? 0 : 1);
       const before = zd.lastDay === day ? zd.best : Math.max(zd.best, zd.today);
@@ -259,7 +255,7 @@ export class LearnedDetector implements LearnedDetectorApi {
       `${fmtHour(local)} on a ${bin < 24 ? 'weekday' : 'weekend'} is outside this user's hours (${pct(ph)} of calls at this time)`);
 
     // Campaign: the same foreign or costly number newly called by several users at once.
-    const firstToNumber = !p.numbers.has(number);
+    const firstToNumber = p.numbers.indexOf(numberHash) < 0;
     let camp: Campaign | undefined;
     // Only a zone new to the user counts: colleagues calling a new office abroad is no campaign.
     const costly = zone.risk !== undefined || zone.premium || zone.type === 'invalid';
@@ -316,7 +312,7 @@ export class LearnedDetector implements LearnedDetectorApi {
 
     // Learn: the attempt always counts for bursts and concurrency; its pattern less when odd.
     const w = score >= this.threshold ? 0.1 : score >= this.threshold * 0.5 ? 0.3 : 1;
-    p.learn(bin, zone.key, number, call.sourceIp, t, w);
+    p.learn(bin, zone.key, numberHash, call.sourceIp, t, w);
     pop.learn(user, day, bin, zone.key, w);
     p.noteAttempt(t);
     p.concurrent++;

@@ -75,10 +75,6 @@ export class RecentNumbers {
   readonly times = new Float64Array(MAX_NUMBERS);
   size = 0;
 
-  has(number: string): boolean {
-    return this.indexOf(hash32(number)) >= 0;
-  }
-
   indexOf(h: number): number {
     for (let i = 0; i < this.size; i++) if (this.hashes[i] === h) return i;
     return -1;
@@ -183,11 +179,10 @@ export class UserProfile {
     return this.zones.get(zone)?.w ?? 0;
   }
 
-  /** Learns the pattern of an attempt with weight `w` (an anomalous call teaches less). */
-  learn(bin: number, zone: string, number: string, ip: string, t: number, w: number): void {
+  /** Learns the pattern of an attempt with weight `w` (an anomalous call teaches less); `h` is the number's hash32. */
+  learn(bin: number, zone: string, h: number, ip: string, t: number, w: number): void {
     this.calls += w;
     this.hours[bin]! += w;
-    const h = hash32(number);
     const z = this.zones.get(zone);
     if (z === undefined) {
       if (this.zones.size >= MAX_ZONES) {
