@@ -2,10 +2,10 @@
 /*
  * The learned detector's figures over many simulated months: what `tsips fraud simulate`
  * + `tsips fraud replay` print for one seed, summed over --seeds (the same replay and
- * evaluation code as the CLI). Seeds 1-4 and 11-20, 101-120 were used while tuning; the
+ * evaluation code as the CLI). Seeds 1-4, 11-20, 101-120 and 201-220 were used while tuning; the
  * figures in docs/modules/fraud_detection.md are from seeds the detector was not tuned on.
  *
- *   node scripts/eval-fraud.js [--seeds 201-220] [--users 400] [--warmup 7] [--no-risk-table]
+ *   node scripts/eval-fraud.js [--seeds 301-320] [--users 400] [--warmup 7] [--no-risk-table]
  */
 'use strict';
 const path = require('node:path');
@@ -16,7 +16,7 @@ const opt = (name, dflt) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
 };
-const range = opt('seeds', '201-220');
+const range = opt('seeds', '301-320');
 const [lo, hi] = range.includes('-') ? range.split('-').map(Number) : [Number(range), Number(range)];
 const users = Number(opt('users', 400));
 const warmup = Number(opt('warmup', 7));

@@ -197,6 +197,20 @@ describe('LearnedDetector', () => {
     expect([...codes]).not.toContain('ramp');
   });
 
+  it('volume over the day: calls spread out, too few per hour for a burst, many for a day', () => {
+    const d = new LearnedDetector();
+    officeHistory(d, 10, 14);
+    const texts: string[] = [];
+    for (let k = 0; k < 16; k++) {
+      const t = MON + 15 * DAY + 8 * H + k * 40 * 60_000; // one call every 40 minutes
+      const v = d.assess({ user: 'u4', number: '+37060012345', t, sourceIp: '10.0.0.4' });
+      texts.push(...v.assessment.reasons.map((r) => r.text));
+      v.call.ended(t + 60_000, false);
+    }
+    expect(texts.some((x) => /^\d+ calls today against a baseline of [\d.]+ a day$/.test(x))).toBe(true);
+    expect(texts.some((x) => /calls in 10 minutes/.test(x))).toBe(false);
+  });
+
   it('concurrency is live: calls that end give their slot back', () => {
     const d = new LearnedDetector();
     officeHistory(d, 5, 14);

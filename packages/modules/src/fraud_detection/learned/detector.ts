@@ -8,7 +8,7 @@
  *                more so when no other user calls it (rare_zone)
  *   high_risk    a listed high-risk range, a premium-rate type, a number outside the plan
  *   off_hours    a time of the week the user (and, for a new user, everybody) rarely calls at
- *   volume       calls in the last 10 / 60 minutes against the user's baseline (Poisson tail)
+ *   volume       calls in the last 10 / 60 minutes and today against the user's baseline (Poisson tail)
  *   concurrency  calls up at once against the user's usual daily peak
  *   campaign     other users called the same new foreign number for the first time lately
  *                (Wangiri callbacks, a leaked list of IRSF numbers)
@@ -52,6 +52,8 @@ const HOUR_PRIOR = 3;
 const RATE_PRIOR_DAYS = 3;
 /** Calls per day below which a baseline is not believed (a quiet user still redials). */
 const MIN_DAY_RATE = 0.5;
+/** Allowance on a day's expected calls: people have busy days (a Poisson day is too strict). */
+const DAY_SLACK = 1.5;
 /** Points of destination and time evidence from which volume evidence counts in full ... */
 const AMPLIFY_FROM = 15;
 /** ... and the share of it that counts below. */
@@ -292,10 +294,22 @@ export class LearnedDetector implements LearnedDetectorApi {
     // A lone call is no burst: its hour is judged above, so bursts start at two calls.
     const b10 = k10 >= 2 ? poissonTailBits(k10, perHour / 6) : 0;
     const b60 = k60 >= 2 ? poissonTailBits(k60, perHour) : 0;
-    const volBits = Math.max(b10, b60);
-    add('volume', amp * clamp(3 * (volBits - 6), 0, 40), b10 >= b60
+    // And the day: today's calls against a day of this kind (weekday or weekend), with room
+    // for the busy days people have (half as many again).
+    let kindWeight = 0;
+    for (let i = base; i < base + 24; i++) kindWeight += p.hours[i]!;
+    let popKind = 0;
+    for (let i = base; i < base + 24; i++) popKind += pop.hourShare(i);
+    const kindShare = (kindWeight + HOUR_PRIOR * popKind) / (n + HOUR_PRIOR);
+    const perDay = Math.max(MIN_DAY_RATE, (rate * 7 * kindShare) / (bin < 24 ? 5 : 2));
+    const kDay = p.today + 1;
+    const bDay = kDay >= 3 ? poissonTailBits(kDay, perDay * DAY_SLACK) : 0;
+    const volBits = Math.max(b10, b60, bDay);
+    add('volume', amp * clamp(3 * (volBits - 6), 0, 40), volBits === b10
       ? `${k10} calls in 10 minutes against a baseline of ${(perHour / 6).toFixed(2)}`
-      : `${k60} calls in an hour against a baseline of ${perHour.toFixed(2)}`);
+      : volBits === b60
+        ? `${k60} calls in an hour against a baseline of ${perHour.toFixed(2)}`
+        : `${kDay} calls today against a baseline of ${perDay.toFixed(1)} a day`);
 
     // Concurrency against the user's usual daily peak.
     const conc = p.concurrent + 1;
