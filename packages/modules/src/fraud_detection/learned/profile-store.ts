@@ -10,6 +10,8 @@ import type { SavedPopulation, SavedProfile, UserProfile } from './profile';
 
 /** Username of the population prior's row. */
 export const POPULATION_ROW = '';
+/** Rows written per transaction (~1 ms of SQLite each). */
+const SAVE_BATCH = 500;
 
 export class ProfileStore {
   private warnedAsync = false;
@@ -29,19 +31,28 @@ export class ProfileStore {
     return this.read(POPULATION_ROW) as SavedPopulation | undefined;
   }
 
-  /** Writes the profiles (and the prior) in one transaction; resolves to the rows written. */
+  /**
+   * Writes the profiles (and the prior), SAVE_BATCH rows per transaction with the event loop
+   * let go between batches, so a busy server's save never stalls call setup for long;
+   * resolves to the rows written.
+   */
   async save(profiles: readonly (readonly [string, UserProfile])[], population: SavedPopulation | null, now: number): Promise<number> {
     if (profiles.length === 0 && population === null) return 0;
     const updated = Math.floor(now / 1000);
-    const rows: DbRow[] = profiles.map(([user, p]) => ({ username: user, profile: JSON.stringify(p), updated }));
-    if (population !== null) rows.push({ username: POPULATION_ROW, profile: JSON.stringify(population), updated });
-    await this.conn.transaction(() => {
-      for (const r of rows) {
-        const w = this.conn.replace(this.table, r);
-        if (w instanceof Promise) w.catch((e: unknown) => this.log(-1, `fraud_detection: cannot save a profile: ${String(e)}`));
-      }
-    });
-    return rows.length;
+    let written = 0;
+    for (let from = 0; from < profiles.length || (from === 0 && population !== null); from += SAVE_BATCH) {
+      if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      const rows: DbRow[] = profiles.slice(from, from + SAVE_BATCH).map(([user, p]) => ({ username: user, profile: JSON.stringify(p), updated }));
+      if (from + SAVE_BATCH >= profiles.length && population !== null) rows.push({ username: POPULATION_ROW, profile: JSON.stringify(population), updated });
+      await this.conn.transaction(() => {
+        for (const r of rows) {
+          const w = this.conn.replace(this.table, r);
+          if (w instanceof Promise) w.catch((e: unknown) => this.log(-1, `fraud_detection: cannot save a profile: ${String(e)}`));
+        }
+      });
+      written += rows.length;
+    }
+    return written;
   }
 
   private read(user: string): unknown {
