@@ -64,8 +64,19 @@ const FLAGS = 6;
 const STRIDE = 7;
 const FOLDED = 1;
 
-/** Reused while indexing one message; the message keeps an exact-size copy. */
-let scratch: number[] = new Array<number>(64 * STRIDE).fill(0);
+/**
+ * Reused while indexing one message; the message keeps an exact-size copy.
+ * Built by push, not `new Array(n).fill(0)`: that array is HOLEY_SMI, its
+ * slices inherit the kind, and every later read of the index then pays a
+ * hole check. A packed array's slices stay packed.
+ */
+let scratch: number[] = packedZeros(64 * STRIDE);
+
+function packedZeros(n: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0);
+  return a;
+}
 
 /** Parsed values, filled on first use. A class so every message's cache has one shape (monomorphic property access). */
 class Caches {
