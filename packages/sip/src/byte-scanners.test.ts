@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ParseError } from './errors';
-import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastVia, fastViaBranch } from './byte-scanners';
+import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastVia, fastViaBranch, methodText } from './byte-scanners';
 import { parseContacts } from './headers/contact';
 import { parseUri } from './uri';
 import { parseVia, viaBranch } from './headers/via';
@@ -282,6 +282,24 @@ describe('fastSipUri', () => {
     expect(inBuffer(u, (b, t, s, e) => fastSipUri(b, t, s, e, u))).toEqual(parseUri(u));
     for (const v of ['sip:%62ob@b.com', 'sip:b.com?subject=x', 'sip:[::1]', 'tel:+1']) {
       expect(inBuffer(v, (b, t, s, e) => fastSipUri(b, t, s, e, v))).toBeUndefined();
+    }
+  });
+});
+
+describe('methodText', () => {
+  const read = (s: string): string => {
+    const b = Buffer.from(`x${s}y`, 'latin1');
+    return methodText(b, b.toString('latin1'), 1, 1 + s.length);
+  };
+  it('returns every known method as written', () => {
+    for (const m of ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE']) {
+      expect(read(m)).toBe(m);
+    }
+  });
+  it('keeps other tokens exactly, including near misses and other cases', () => {
+    // same length and first byte as a known method, or same low bits of the first byte
+    for (const t of ['INVITX', 'invite', 'Invite', 'iNVITE', 'ACKS', 'AC', 'X', 'FOO', 'SUBSCRIBES', 'NEWMETHOD123', 'aCK', '!ACK']) {
+      expect(read(t)).toBe(t);
     }
   });
 });

@@ -455,15 +455,30 @@ export function fastFromTo(b: Uint8Array, text: string, start: number, end: numb
 /** RFC 3261 / 3262 / 3265 / 3311 / 3428 / 3515 / 3903 / 6086 methods: shared strings instead of a new one per message. */
 const METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE'];
 
+/**
+ * The one candidate per (length, low 5 bits of the first byte): no two of
+ * METHODS share a key, so a look-up and one compare replace a walk over the
+ * list. '' where there is none. Filled by push so the array stays packed.
+ */
+const METHOD_KEYS = 10 * 32;
+const METHOD_BY_KEY: string[] = [];
+for (let k = 0; k < METHOD_KEYS; k++) METHOD_BY_KEY.push('');
+for (const m of METHODS) {
+  const key = m.length * 32 + (m.charCodeAt(0) & 31);
+  if (METHOD_BY_KEY[key] !== '') throw new Error(`methods ${METHOD_BY_KEY[key]} and ${m} share a key`);
+  METHOD_BY_KEY[key] = m;
+}
+
 /** The token b[start, end) as a string (text is the latin1 view of b); a known method comes back without allocating. */
 export function methodText(b: Uint8Array, text: string, start: number, end: number): string {
   const len = end - start;
-  for (let k = 0; k < METHODS.length; k++) {
-    const m = METHODS[k];
-    if (m.length !== len || m.charCodeAt(0) !== b[start]) continue;
-    let i = 1;
-    while (i < len && m.charCodeAt(i) === b[start + i]) i++;
-    if (i === len) return m;
+  if (len < 10) {
+    const m = METHOD_BY_KEY[len * 32 + (b[start] & 31)];
+    if (m.length === len) {
+      let i = 0;
+      while (i < len && m.charCodeAt(i) === b[start + i]) i++;
+      if (i === len) return m;
+    }
   }
   return text.slice(start, end);
 }
