@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { ParseError } from './errors';
-import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastVia, fastViaBranch, methodText } from './byte-scanners';
+import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastTokenList, fastVia, fastViaBranch, methodText } from './byte-scanners';
 import { parseContacts } from './headers/contact';
 import { parseUri } from './uri';
 import { parseVia, viaBranch } from './headers/via';
 import { fromToTag, parseFromTo } from './headers/from-to';
 import { parseCSeq } from './headers/cseq';
+import { parseTokenList } from './headers/token-list';
 
 /** Runs a byte scanner over `text` placed inside a larger buffer, as the message layer does. */
 function inBuffer<T>(text: string, scan: (b: Uint8Array, t: string, start: number, end: number) => T): T {
@@ -301,5 +302,38 @@ describe('methodText', () => {
     for (const t of ['INVITX', 'invite', 'Invite', 'iNVITE', 'ACKS', 'AC', 'X', 'FOO', 'SUBSCRIBES', 'NEWMETHOD123', 'aCK', '!ACK']) {
       expect(read(t)).toBe(t);
     }
+  });
+});
+
+describe('fastTokenList', () => {
+  // token characters, the separators and white space the grammar knows, and a few that break it
+  const listValue = fc
+    .array(fc.constantFrom('INVITE', 'ACK', 'a', 'x-y', '100rel', 'timer', ',', ', ', ' , ', ' ', '\t', ',,', ';', '"', 'é', '\u0080', '/'), { maxLength: 8 })
+    .map((parts) => parts.join(''));
+
+  it('gives the same list as parseTokenList whenever it answers, and declines only what the parser rejects', () => {
+    let answered = 0;
+    let declined = 0;
+    fc.assert(
+      fc.property(listValue, (v) => {
+        const fast = inBuffer(v, fastTokenList);
+        const full = outcome(() => parseTokenList(v));
+        if (fast === undefined) {
+          declined++;
+          expect('error' in full).toBe(true);
+        } else {
+          answered++;
+          expect(full).toEqual({ value: fast });
+        }
+      }),
+      { numRuns: 3000, seed: 4475 },
+    );
+    expect(answered).toBeGreaterThan(100);
+    expect(declined).toBeGreaterThan(100);
+  });
+
+  it('reads a typical Allow list', () => {
+    expect(inBuffer('INVITE, ACK,CANCEL ,  BYE', fastTokenList)).toEqual(['INVITE', 'ACK', 'CANCEL', 'BYE']);
+    expect(inBuffer('', fastTokenList)).toEqual([]);
   });
 });

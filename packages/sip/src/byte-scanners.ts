@@ -603,3 +603,38 @@ export function fastContact(b: Uint8Array, text: string, start: number, end: num
   };
   return { star: false, contacts: [contact] };
 }
+
+/** Tokens collected by fastTokenList (reused; one slice at the end). */
+const TOKENS: string[] = ['', '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''];
+
+/**
+ * parseTokenList() (Allow, Supported, Require ...) over b[start, end):
+ * the same list, read from the bytes. undefined for anything the string
+ * parser would reject (it then reports the error).
+ */
+export function fastTokenList(b: Uint8Array, text: string, start: number, end: number): string[] | undefined {
+  let i = skipLwsB(b, start, end);
+  if (i === end) return [];
+  let n = 0;
+  for (;;) {
+    const t = scanTok(b, i, end);
+    if (t === i) return undefined;
+    if (n < TOKENS.length) TOKENS[n] = text.slice(i, t);
+    else TOKENS.push(text.slice(i, t));
+    n++;
+    i = skipLwsB(b, t, end);
+    if (i === end) return TOKENS.slice(0, n);
+    if (b[i] !== 44) return undefined;
+    i = skipLwsB(b, i + 1, end);
+  }
+}
+
+/** skipLws() on bytes: SP, HT, CR, LF. */
+function skipLwsB(b: Uint8Array, i: number, end: number): number {
+  while (i < end) {
+    const c = b[i];
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break;
+    i++;
+  }
+  return i;
+}

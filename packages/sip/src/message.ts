@@ -19,7 +19,7 @@
 import { isAscii } from 'node:buffer';
 import { ParseError } from './errors';
 import { hasNonAscii } from './scan';
-import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastVia, fastViaBranch, methodText } from './byte-scanners';
+import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastTokenList, fastVia, fastViaBranch, methodText } from './byte-scanners';
 import { CANONICAL_NAMES, COMPACT_CHAR, HeaderId, headerId, identifyHeaderBytes, isToken, NAME_FIRST, NAME_LENGTH, TOKEN_CHAR } from './header-names';
 import { applyLumps, Lump } from './lumps';
 import { parseUri, Uri } from './uri';
@@ -32,6 +32,7 @@ import { CSeq, parseCSeq, scanCSeq } from './headers/cseq';
 import { parseExpires, parseMaxForwards } from './headers/numeric';
 import { ContentType, parseContentType } from './headers/content-type';
 import { parseSdp, Sdp } from './sdp';
+import { parseTokenList } from './headers/token-list';
 
 export type Transport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | 'sctp';
 
@@ -961,8 +962,19 @@ export class SipMessage {
    */
   parsedHeader<T>(name: string, parse: (body: string) => T): T[] {
     const out: T[] = [];
-    for (let h = this.find(name, 0); h !== -1; h = this.find(name, h + 1)) out.push(this.parseLine(h, parse));
+    for (let h = this.find(name, 0); h !== -1; h = this.find(name, h + 1)) {
+      // The token-list parser (Allow, Supported, Require ...) reads an unfolded
+      // line from the bytes: the same list, without a charCodeAt per character
+      // of a sliced string. Anything it does not take goes to the parser.
+      const fast = parse === (parseTokenList as unknown) && this.ix[h * STRIDE + FLAGS] === 0 ? this.fastTokens(h) : undefined;
+      out.push(fast !== undefined ? (fast as unknown as T) : this.parseLine(h, parse));
+    }
     return out;
+  }
+
+  private fastTokens(h: number): string[] | undefined {
+    const b = h * STRIDE;
+    return fastTokenList(this.data, this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END]);
   }
 
   // ------------------------------------------------------------ edits (lumps)
