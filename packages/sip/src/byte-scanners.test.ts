@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { ParseError } from './errors';
-import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastTokenList, fastVia, fastViaBranch, methodText } from './byte-scanners';
+import { fastContact, fastContentType, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastTokenList, fastVia, fastViaBranch, methodText } from './byte-scanners';
 import { parseContacts } from './headers/contact';
 import { parseUri } from './uri';
 import { parseVia, viaBranch } from './headers/via';
 import { fromToTag, parseFromTo } from './headers/from-to';
 import { parseCSeq } from './headers/cseq';
 import { parseTokenList } from './headers/token-list';
+import { parseContentType } from './headers/content-type';
 
 /** Runs a byte scanner over `text` placed inside a larger buffer, as the message layer does. */
 function inBuffer<T>(text: string, scan: (b: Uint8Array, t: string, start: number, end: number) => T): T {
@@ -335,5 +336,35 @@ describe('fastTokenList', () => {
   it('reads a typical Allow list', () => {
     expect(inBuffer('INVITE, ACK,CANCEL ,  BYE', fastTokenList)).toEqual(['INVITE', 'ACK', 'CANCEL', 'BYE']);
     expect(inBuffer('', fastTokenList)).toEqual([]);
+  });
+});
+
+describe('fastContentType', () => {
+  const part = fc.constantFrom('application', 'SDP', 'sdp', 'Text', 'x-y', '', 'a"b', 'é', 'a/b');
+  const ctValue = fc
+    .tuple(part, fc.constantFrom('/', ' /', '/ ', '', ';'), part, fc.constantFrom('', '', ';charset=utf-8', ' ', ';x', '/'))
+    .map((parts) => parts.join('').trim());
+
+  it('builds the same Content-Type as parseContentType whenever it answers', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(ctValue, (v) => {
+        const fast = inBuffer(v, fastContentType);
+        if (fast === undefined) return;
+        answered++;
+        expect(parseContentType(v)).toEqual(fast);
+      }),
+      { numRuns: 3000, seed: 3261 },
+    );
+    expect(answered).toBeGreaterThan(50);
+  });
+
+  it('reads the usual types and leaves parameters and white space to the parser', () => {
+    expect(inBuffer('application/sdp', fastContentType)).toEqual({ type: 'application', subtype: 'sdp', params: [], mediaType: 'application/sdp' });
+    expect(inBuffer('Application/SDP', fastContentType)?.mediaType).toBe('application/sdp');
+    expect(inBuffer('text/Plain', fastContentType)?.mediaType).toBe('text/plain');
+    expect(inBuffer('text/plain;charset=utf-8', fastContentType)).toBeUndefined();
+    expect(inBuffer('text / plain', fastContentType)).toBeUndefined();
+    expect(inBuffer('text/', fastContentType)).toBeUndefined();
   });
 });

@@ -21,6 +21,7 @@ import { GEN_VALUE_CHAR, Param } from './params';
 import { Via } from './headers/via';
 import { FromTo } from './headers/from-to';
 import { Contact, ContactList } from './headers/contact';
+import { ContentType, mediaTypeOf } from './headers/content-type';
 
 /** CHAR_CLASS widened to 256 entries so any byte indexes it. */
 const CLASS: Uint16Array = (() => {
@@ -637,4 +638,18 @@ function skipLwsB(b: Uint8Array, i: number, end: number): number {
     i++;
   }
   return i;
+}
+
+/**
+ * parseContentType() for a value that is exactly `type "/" subtype` (no
+ * parameters, no white space; the caller passes the trimmed value).
+ * undefined: not handled here.
+ */
+export function fastContentType(b: Uint8Array, text: string, start: number, end: number): ContentType | undefined {
+  const slash = scanTok(b, start, end);
+  if (slash === start || slash >= end || b[slash] !== 47) return undefined;
+  if (slash + 1 === end || scanTok(b, slash + 1, end) !== end) return undefined;
+  const type = text.slice(start, slash);
+  const subtype = text.slice(slash + 1, end);
+  return { type, subtype, params: [], mediaType: mediaTypeOf(type, subtype) };
 }

@@ -19,7 +19,7 @@
 import { isAscii } from 'node:buffer';
 import { ParseError } from './errors';
 import { hasNonAscii } from './scan';
-import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastTokenList, fastVia, fastViaBranch, methodText } from './byte-scanners';
+import { fastContact, fastContentType, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastTokenList, fastVia, fastViaBranch, methodText } from './byte-scanners';
 import { CANONICAL_NAMES, COMPACT_CHAR, HeaderId, headerId, identifyHeaderBytes, isToken, NAME_FIRST, NAME_LENGTH, TOKEN_CHAR } from './header-names';
 import { applyLumps, Lump } from './lumps';
 import { parseUri, Uri } from './uri';
@@ -882,7 +882,12 @@ export class SipMessage {
   contentType(): ContentType | null {
     if (this.c.contentType === undefined) {
       const h = this.optional(HeaderId.CONTENT_TYPE);
-      this.c.contentType = h === -1 ? null : this.parseLine(h, parseContentType);
+      if (h === -1) this.c.contentType = null;
+      else {
+        const b = h * STRIDE;
+        const fast = this.ix[b + FLAGS] === 0 ? fastContentType(this.data, this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END]) : undefined;
+        this.c.contentType = fast !== undefined ? fast : this.parseLine(h, parseContentType);
+      }
     }
     return this.c.contentType;
   }
