@@ -302,6 +302,18 @@ function schemeOk(b: Uint8Array, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * Bytes inside `<...>` of a name-addr, one load per byte: 0 URI character,
+ * 1 the closing ">", 2 not handled here (white space, controls, "<", DQUOTE,
+ * bytes from 0x7f up).
+ */
+const ANGLE_URI: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) if (c <= 32 || c === 60 || c === 34 || c >= 127) t[c] = 2;
+  t[62] = 1;
+  return t;
+})();
+
 /** What scanNameAddrB() found; reused. */
 const na = {
   start: 0,
@@ -372,10 +384,10 @@ function scanNameAddrB(b: Uint8Array, text: string, start: number, end: number, 
     const uriStart = i + 1;
     let j = uriStart;
     while (j < end) {
-      c = b[j];
-      if (c === 62) break;
-      if (c <= 32 || c === 60 || c === 34 || c >= 127) return false;
-      j++;
+      const k = ANGLE_URI[b[j]];
+      if (k === 0) j++;
+      else if (k === 1) break;
+      else return false;
     }
     if (j >= end || !schemeOk(b, uriStart, j)) return false;
     na.uriStart = uriStart;
