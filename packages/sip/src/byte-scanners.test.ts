@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { ParseError } from './errors';
-import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastVia, fastViaBranch } from './byte-scanners';
+import { fastContact, fastContentType, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastTokenList, fastVia, fastViaBranch, methodText } from './byte-scanners';
 import { parseContacts } from './headers/contact';
 import { parseUri } from './uri';
 import { parseVia, viaBranch } from './headers/via';
 import { fromToTag, parseFromTo } from './headers/from-to';
 import { parseCSeq } from './headers/cseq';
+import { parseTokenList } from './headers/token-list';
+import { parseContentType } from './headers/content-type';
 
 /** Runs a byte scanner over `text` placed inside a larger buffer, as the message layer does. */
 function inBuffer<T>(text: string, scan: (b: Uint8Array, t: string, start: number, end: number) => T): T {
@@ -283,5 +285,86 @@ describe('fastSipUri', () => {
     for (const v of ['sip:%62ob@b.com', 'sip:b.com?subject=x', 'sip:[::1]', 'tel:+1']) {
       expect(inBuffer(v, (b, t, s, e) => fastSipUri(b, t, s, e, v))).toBeUndefined();
     }
+  });
+});
+
+describe('methodText', () => {
+  const read = (s: string): string => {
+    const b = Buffer.from(`x${s}y`, 'latin1');
+    return methodText(b, b.toString('latin1'), 1, 1 + s.length);
+  };
+  it('returns every known method as written', () => {
+    for (const m of ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE']) {
+      expect(read(m)).toBe(m);
+    }
+  });
+  it('keeps other tokens exactly, including near misses and other cases', () => {
+    // same length and first byte as a known method, or same low bits of the first byte
+    for (const t of ['INVITX', 'invite', 'Invite', 'iNVITE', 'ACKS', 'AC', 'X', 'FOO', 'SUBSCRIBES', 'NEWMETHOD123', 'aCK', '!ACK']) {
+      expect(read(t)).toBe(t);
+    }
+  });
+});
+
+describe('fastTokenList', () => {
+  // token characters, the separators and white space the grammar knows, and a few that break it
+  const listValue = fc
+    .array(fc.constantFrom('INVITE', 'ACK', 'a', 'x-y', '100rel', 'timer', ',', ', ', ' , ', ' ', '\t', ',,', ';', '"', 'é', '\u0080', '/'), { maxLength: 8 })
+    .map((parts) => parts.join(''));
+
+  it('gives the same list as parseTokenList whenever it answers, and declines only what the parser rejects', () => {
+    let answered = 0;
+    let declined = 0;
+    fc.assert(
+      fc.property(listValue, (v) => {
+        const fast = inBuffer(v, fastTokenList);
+        const full = outcome(() => parseTokenList(v));
+        if (fast === undefined) {
+          declined++;
+          expect('error' in full).toBe(true);
+        } else {
+          answered++;
+          expect(full).toEqual({ value: fast });
+        }
+      }),
+      { numRuns: 3000, seed: 4475 },
+    );
+    expect(answered).toBeGreaterThan(100);
+    expect(declined).toBeGreaterThan(100);
+  });
+
+  it('reads a typical Allow list', () => {
+    expect(inBuffer('INVITE, ACK,CANCEL ,  BYE', fastTokenList)).toEqual(['INVITE', 'ACK', 'CANCEL', 'BYE']);
+    expect(inBuffer('', fastTokenList)).toEqual([]);
+  });
+});
+
+describe('fastContentType', () => {
+  const part = fc.constantFrom('application', 'SDP', 'sdp', 'Text', 'x-y', '', 'a"b', 'é', 'a/b');
+  const ctValue = fc
+    .tuple(part, fc.constantFrom('/', ' /', '/ ', '', ';'), part, fc.constantFrom('', '', ';charset=utf-8', ' ', ';x', '/'))
+    .map((parts) => parts.join('').trim());
+
+  it('builds the same Content-Type as parseContentType whenever it answers', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(ctValue, (v) => {
+        const fast = inBuffer(v, fastContentType);
+        if (fast === undefined) return;
+        answered++;
+        expect(parseContentType(v)).toEqual(fast);
+      }),
+      { numRuns: 3000, seed: 3261 },
+    );
+    expect(answered).toBeGreaterThan(50);
+  });
+
+  it('reads the usual types and leaves parameters and white space to the parser', () => {
+    expect(inBuffer('application/sdp', fastContentType)).toEqual({ type: 'application', subtype: 'sdp', params: [], mediaType: 'application/sdp' });
+    expect(inBuffer('Application/SDP', fastContentType)?.mediaType).toBe('application/sdp');
+    expect(inBuffer('text/Plain', fastContentType)?.mediaType).toBe('text/plain');
+    expect(inBuffer('text/plain;charset=utf-8', fastContentType)).toBeUndefined();
+    expect(inBuffer('text / plain', fastContentType)).toBeUndefined();
+    expect(inBuffer('text/', fastContentType)).toBeUndefined();
   });
 });

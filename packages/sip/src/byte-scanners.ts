@@ -21,6 +21,7 @@ import { GEN_VALUE_CHAR, Param } from './params';
 import { Via } from './headers/via';
 import { FromTo } from './headers/from-to';
 import { Contact, ContactList } from './headers/contact';
+import { ContentType, mediaTypeOf } from './headers/content-type';
 
 /** CHAR_CLASS widened to 256 entries so any byte indexes it. */
 const CLASS: Uint16Array = (() => {
@@ -301,6 +302,18 @@ function schemeOk(b: Uint8Array, start: number, end: number): boolean {
   return false;
 }
 
+/**
+ * Bytes inside `<...>` of a name-addr, one load per byte: 0 URI character,
+ * 1 the closing ">", 2 not handled here (white space, controls, "<", DQUOTE,
+ * bytes from 0x7f up).
+ */
+const ANGLE_URI: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 256; c++) if (c <= 32 || c === 60 || c === 34 || c >= 127) t[c] = 2;
+  t[62] = 1;
+  return t;
+})();
+
 /** What scanNameAddrB() found; reused. */
 const na = {
   start: 0,
@@ -371,10 +384,10 @@ function scanNameAddrB(b: Uint8Array, text: string, start: number, end: number, 
     const uriStart = i + 1;
     let j = uriStart;
     while (j < end) {
-      c = b[j];
-      if (c === 62) break;
-      if (c <= 32 || c === 60 || c === 34 || c >= 127) return false;
-      j++;
+      const k = ANGLE_URI[b[j]];
+      if (k === 0) j++;
+      else if (k === 1) break;
+      else return false;
     }
     if (j >= end || !schemeOk(b, uriStart, j)) return false;
     na.uriStart = uriStart;
@@ -455,15 +468,30 @@ export function fastFromTo(b: Uint8Array, text: string, start: number, end: numb
 /** RFC 3261 / 3262 / 3265 / 3311 / 3428 / 3515 / 3903 / 6086 methods: shared strings instead of a new one per message. */
 const METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE'];
 
+/**
+ * The one candidate per (length, low 5 bits of the first byte): no two of
+ * METHODS share a key, so a look-up and one compare replace a walk over the
+ * list. '' where there is none. Filled by push so the array stays packed.
+ */
+const METHOD_KEYS = 10 * 32;
+const METHOD_BY_KEY: string[] = [];
+for (let k = 0; k < METHOD_KEYS; k++) METHOD_BY_KEY.push('');
+for (const m of METHODS) {
+  const key = m.length * 32 + (m.charCodeAt(0) & 31);
+  if (METHOD_BY_KEY[key] !== '') throw new Error(`methods ${METHOD_BY_KEY[key]} and ${m} share a key`);
+  METHOD_BY_KEY[key] = m;
+}
+
 /** The token b[start, end) as a string (text is the latin1 view of b); a known method comes back without allocating. */
 export function methodText(b: Uint8Array, text: string, start: number, end: number): string {
   const len = end - start;
-  for (let k = 0; k < METHODS.length; k++) {
-    const m = METHODS[k];
-    if (m.length !== len || m.charCodeAt(0) !== b[start]) continue;
-    let i = 1;
-    while (i < len && m.charCodeAt(i) === b[start + i]) i++;
-    if (i === len) return m;
+  if (len < 10) {
+    const m = METHOD_BY_KEY[len * 32 + (b[start] & 31)];
+    if (m.length === len) {
+      let i = 0;
+      while (i < len && m.charCodeAt(i) === b[start + i]) i++;
+      if (i === len) return m;
+    }
   }
   return text.slice(start, end);
 }
@@ -587,4 +615,53 @@ export function fastContact(b: Uint8Array, text: string, start: number, end: num
     q: null,
   };
   return { star: false, contacts: [contact] };
+}
+
+/** Tokens collected by fastTokenList (reused; one slice at the end). */
+const TOKENS: string[] = ['', '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''];
+
+/**
+ * parseTokenList() (Allow, Supported, Require ...) over b[start, end):
+ * the same list, read from the bytes. undefined for anything the string
+ * parser would reject (it then reports the error).
+ */
+export function fastTokenList(b: Uint8Array, text: string, start: number, end: number): string[] | undefined {
+  let i = skipLwsB(b, start, end);
+  if (i === end) return [];
+  let n = 0;
+  for (;;) {
+    const t = scanTok(b, i, end);
+    if (t === i) return undefined;
+    if (n < TOKENS.length) TOKENS[n] = text.slice(i, t);
+    else TOKENS.push(text.slice(i, t));
+    n++;
+    i = skipLwsB(b, t, end);
+    if (i === end) return TOKENS.slice(0, n);
+    if (b[i] !== 44) return undefined;
+    i = skipLwsB(b, i + 1, end);
+  }
+}
+
+/** skipLws() on bytes: SP, HT, CR, LF. */
+function skipLwsB(b: Uint8Array, i: number, end: number): number {
+  while (i < end) {
+    const c = b[i];
+    if (c !== 32 && c !== 9 && c !== 13 && c !== 10) break;
+    i++;
+  }
+  return i;
+}
+
+/**
+ * parseContentType() for a value that is exactly `type "/" subtype` (no
+ * parameters, no white space; the caller passes the trimmed value).
+ * undefined: not handled here.
+ */
+export function fastContentType(b: Uint8Array, text: string, start: number, end: number): ContentType | undefined {
+  const slash = scanTok(b, start, end);
+  if (slash === start || slash >= end || b[slash] !== 47) return undefined;
+  if (slash + 1 === end || scanTok(b, slash + 1, end) !== end) return undefined;
+  const type = text.slice(start, slash);
+  const subtype = text.slice(slash + 1, end);
+  return { type, subtype, params: [], mediaType: mediaTypeOf(type, subtype) };
 }

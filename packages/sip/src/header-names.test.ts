@@ -71,3 +71,11 @@ describe('header names', () => {
     expect(isToken('é')).toBe(false);
   });
 });
+
+describe('headerId memo of the last name', () => {
+  it('answers repeated and alternating look-ups like fresh ones', () => {
+    const names = ['Via', 'Via', 'v', 'X-Foo', 'X-Foo', 'from', 'FROM', 'f', 'x-foo', 'Call-ID', 'Via', '', ''];
+    const expected = [HeaderId.VIA, HeaderId.VIA, HeaderId.VIA, HeaderId.UNKNOWN, HeaderId.UNKNOWN, HeaderId.FROM, HeaderId.FROM, HeaderId.FROM, HeaderId.UNKNOWN, HeaderId.CALL_ID, HeaderId.VIA, HeaderId.UNKNOWN, HeaderId.UNKNOWN];
+    expect(names.map((n) => headerId(n))).toEqual(expected);
+  });
+});

@@ -152,12 +152,28 @@ for (const [compact, full] of Object.entries(COMPACT_FORMS)) {
   ID_BY_LOWER.set(compact, id);
 }
 
+/**
+ * The last name asked for and its id: callers look the same name up several
+ * times in a row (every line of getHeaders / parsedHeader / removeHeader
+ * repeats the search), and comparing with the same string costs less than a
+ * Map look-up (and, for an unknown name, a toLowerCase).
+ */
+let lastName: string | null = null;
+let lastId = 0;
+
 /** Id of a header name as written (any case, compact form accepted); HeaderId.UNKNOWN when not well known. */
 export function headerId(name: string): number {
+  if (name === lastName) return lastId;
   const direct = ID_BY_SPELLING.get(name);
-  if (direct !== undefined) return direct;
-  const lower = ID_BY_LOWER.get(name.toLowerCase());
-  return lower === undefined ? HeaderId.UNKNOWN : lower;
+  let id: number;
+  if (direct !== undefined) id = direct;
+  else {
+    const lower = ID_BY_LOWER.get(name.toLowerCase());
+    id = lower === undefined ? HeaderId.UNKNOWN : lower;
+  }
+  lastName = name;
+  lastId = id;
+  return id;
 }
 
 /**

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { ParseError } from './errors';
 import { parseMessage, unfold } from './message';
+import { parseTokenList } from './headers/token-list';
 
 const crlf = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'utf8');
 
@@ -396,6 +397,17 @@ describe('typed accessors', () => {
     const m = parseMessage(invite(['Allow: INVITE, ACK', 'Allow: BYE']));
     expect(m.parsedHeader('allow', (v) => v.split(/, */))).toEqual([['INVITE', 'ACK'], ['BYE']]);
     expect(m.parsedHeader('X-None', (v) => v)).toEqual([]);
+  });
+
+  it('parsedHeader with parseTokenList: plain, folded and UTF-8 lines, errors named and placed', () => {
+    const m = parseMessage(invite(['Supported: timer, 100rel', 'Supported: path,', '  replaces', 'Supported:']));
+    expect(m.parsedHeader('Supported', parseTokenList)).toEqual([['timer', '100rel'], ['path', 'replaces'], []]);
+    const bad = parseMessage(invite(['Require: foo;bar']));
+    const e = parseError(() => bad.parsedHeader('Require', parseTokenList));
+    expect(e.header).toBe('Require');
+    expect(e.offset).toBe(bad.data.indexOf('foo;bar') + 3);
+    const utf8 = parseMessage(invite(['Require: fooé']));
+    expect(parseError(() => utf8.parsedHeader('Require', parseTokenList)).header).toBe('Require');
   });
 });
 

@@ -19,7 +19,7 @@
 import { isAscii } from 'node:buffer';
 import { ParseError } from './errors';
 import { hasNonAscii } from './scan';
-import { fastContact, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastVia, fastViaBranch, methodText } from './byte-scanners';
+import { fastContact, fastContentType, fastCSeq, fastFromTo, fastNameAddrParam, fastSipUri, fastTokenList, fastVia, fastViaBranch, methodText } from './byte-scanners';
 import { CANONICAL_NAMES, COMPACT_CHAR, HeaderId, headerId, identifyHeaderBytes, isToken, NAME_FIRST, NAME_LENGTH, TOKEN_CHAR } from './header-names';
 import { applyLumps, Lump } from './lumps';
 import { parseUri, Uri } from './uri';
@@ -32,6 +32,7 @@ import { CSeq, parseCSeq, scanCSeq } from './headers/cseq';
 import { parseExpires, parseMaxForwards } from './headers/numeric';
 import { ContentType, parseContentType } from './headers/content-type';
 import { parseSdp, Sdp } from './sdp';
+import { parseTokenList } from './headers/token-list';
 
 export type Transport = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss' | 'sctp';
 
@@ -64,8 +65,19 @@ const FLAGS = 6;
 const STRIDE = 7;
 const FOLDED = 1;
 
-/** Reused while indexing one message; the message keeps an exact-size copy. */
-let scratch: number[] = new Array<number>(64 * STRIDE).fill(0);
+/**
+ * Reused while indexing one message; the message keeps an exact-size copy.
+ * Built by push, not `new Array(n).fill(0)`: that array is HOLEY_SMI, its
+ * slices inherit the kind, and every later read of the index then pays a
+ * hole check. A packed array's slices stay packed.
+ */
+let scratch: number[] = packedZeros(64 * STRIDE);
+
+function packedZeros(n: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < n; i++) a.push(0);
+  return a;
+}
 
 /** Parsed values, filled on first use. A class so every message's cache has one shape (monomorphic property access). */
 class Caches {
@@ -870,7 +882,12 @@ export class SipMessage {
   contentType(): ContentType | null {
     if (this.c.contentType === undefined) {
       const h = this.optional(HeaderId.CONTENT_TYPE);
-      this.c.contentType = h === -1 ? null : this.parseLine(h, parseContentType);
+      if (h === -1) this.c.contentType = null;
+      else {
+        const b = h * STRIDE;
+        const fast = this.ix[b + FLAGS] === 0 ? fastContentType(this.data, this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END]) : undefined;
+        this.c.contentType = fast !== undefined ? fast : this.parseLine(h, parseContentType);
+      }
     }
     return this.c.contentType;
   }
@@ -950,8 +967,19 @@ export class SipMessage {
    */
   parsedHeader<T>(name: string, parse: (body: string) => T): T[] {
     const out: T[] = [];
-    for (let h = this.find(name, 0); h !== -1; h = this.find(name, h + 1)) out.push(this.parseLine(h, parse));
+    for (let h = this.find(name, 0); h !== -1; h = this.find(name, h + 1)) {
+      // The token-list parser (Allow, Supported, Require ...) reads an unfolded
+      // line from the bytes: the same list, without a charCodeAt per character
+      // of a sliced string. Anything it does not take goes to the parser.
+      const fast = parse === (parseTokenList as unknown) && this.ix[h * STRIDE + FLAGS] === 0 ? this.fastTokens(h) : undefined;
+      out.push(fast !== undefined ? (fast as unknown as T) : this.parseLine(h, parse));
+    }
     return out;
+  }
+
+  private fastTokens(h: number): string[] | undefined {
+    const b = h * STRIDE;
+    return fastTokenList(this.data, this.raw, this.ix[b + VALUE_START], this.ix[b + VALUE_END]);
   }
 
   // ------------------------------------------------------------ edits (lumps)

@@ -36,7 +36,10 @@ export function parseContentType(body: string): ContentType {
   for (let k = 0; k < params.length; k++) {
     if (params[k].value === null) throw new ParseError(`media parameter "${params[k].name}" without a value`, H, t);
   }
-  // the usual type without building and lower-casing a new string
-  const mediaType = eqLower(type, 'application') && eqLower(subtype, 'sdp') ? 'application/sdp' : (type + '/' + subtype).toLowerCase();
-  return { type, subtype, params, mediaType };
+  return { type, subtype, params, mediaType: mediaTypeOf(type, subtype) };
+}
+
+/** "type/subtype" lower-cased; the usual type without building and lower-casing a new string. */
+export function mediaTypeOf(type: string, subtype: string): string {
+  return eqLower(type, 'application') && eqLower(subtype, 'sdp') ? 'application/sdp' : (type + '/' + subtype).toLowerCase();
 }
