@@ -3,24 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { coreTesting, createSchema, selectTables, type DbConnection } from '@tsips/core';
-import type { LearnedDetectorApi, ReplayRecord } from '@tsips/modules';
+import { readCdr, type LearnedDetectorApi } from '@tsips/modules';
 import { addReplayCommand, type ReplayCommandDeps } from './fraud-replay-command';
-import { parseCsv } from './fraud-rules-source';
 
 let dir: string;
 beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-frd-replay-')); });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** The test's own CDR reader (the real one is cdr.ts's): start,caller,callee,duration_s,answered,label,episode. */
-function* readTestCdr(file: string): Iterable<ReplayRecord> {
-  const [, ...rows] = parseCsv(fs.readFileSync(file, 'utf8'));
-  let row = 0;
-  for (const [start, caller, callee, dur, answered, label, episode] of rows) {
-    row++;
-    const r: ReplayRecord = { row, startMs: Date.parse(start!), caller: caller!, callee: callee!, durationS: Number(dur), sourceIp: '', answered: answered === '1' };
-    yield { ...r, ...(label ? { label: label as 'fraud' | 'legit' } : {}), ...(episode ? { episode } : {}) };
-  }
-}
 
 function write(name: string, text: string): string {
   const f = path.join(dir, name);
@@ -30,13 +18,13 @@ function write(name: string, text: string): string {
 
 /** Monday 10:00 UTC; alice calls +53 every 10 s (an episode), bob calls two numbers. */
 const CDR = [
-  'start,caller,callee,duration_s,answered,label,episode',
-  '2026-01-05T10:00:00Z,alice,+5371000,30,1,fraud,e1',
-  '2026-01-05T10:00:10Z,alice,+5371001,30,1,fraud,e1',
-  '2026-01-05T10:00:20Z,alice,+5371002,30,1,fraud,e1',
-  '2026-01-05T10:00:25Z,bob,+4420700,60,1,legit,',
-  '2026-01-05T10:00:30Z,bob,+4420701,0,0,legit,',
-  '2026-01-05T10:00:40Z,bob,+4420701,0,0,legit,',
+  'start_time,caller,callee,duration_s,source_ip,answered,label,episode',
+  '2026-01-05T10:00:00Z,alice,+5371000,30,192.0.2.1,1,fraud,e1',
+  '2026-01-05T10:00:10Z,alice,+5371001,30,192.0.2.1,1,fraud,e1',
+  '2026-01-05T10:00:20Z,alice,+5371002,30,192.0.2.1,1,fraud,e1',
+  '2026-01-05T10:00:25Z,bob,+4420700,60,192.0.2.1,1,legit,',
+  '2026-01-05T10:00:30Z,bob,+4420701,0,192.0.2.1,0,legit,',
+  '2026-01-05T10:00:40Z,bob,+4420701,0,192.0.2.1,0,legit,',
 ].join('\n') + '\n';
 
 async function cli(args: string[], deps: Partial<ReplayCommandDeps> = {}): Promise<{ code: number; out: string; err: string }> {
@@ -44,7 +32,7 @@ async function cli(args: string[], deps: Partial<ReplayCommandDeps> = {}): Promi
   let err = '';
   const io = { out: (t: string) => { out += t; }, err: (t: string) => { err += t; } };
   const program = new Command('tsips').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
-  addReplayCommand(program.command('fraud'), io, { readRecords: readTestCdr, cwd: dir, ...deps });
+  addReplayCommand(program.command('fraud'), io, { readRecords: (f) => readCdr(f), cwd: dir, ...deps });
   let code = 0;
   try {
     await program.parseAsync(['fraud', 'replay', ...args], { from: 'user' });
@@ -119,7 +107,7 @@ describe('tsips fraud replay', () => {
 
   it('errors exit 1 with a message: records out of order, nothing to replay with, a script that does not load, a bad flag', async () => {
     const rules = write('r.csv', 'ruleid,profileid,prefix\n1,0,\n');
-    const late = write('late.csv', `${CDR}2026-01-05T09:00:00Z,carol,+1,0,0,legit,\n`);
+    const late = write('late.csv', `${CDR}2026-01-05T09:00:00Z,carol,+1,0,192.0.2.1,0,legit,\n`);
     const r1 = await cli(['--cdr', late, '--rules', rules, '--no-learned']);
     expect(r1.code).toBe(1);
     expect(r1.err).toMatch(/tsips fraud replay: row 7: starts at 2026-01-05T09:00:00.000Z, before row 6/);

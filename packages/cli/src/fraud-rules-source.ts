@@ -4,8 +4,8 @@
  * CSV file with the table's column names.
  */
 import * as fs from 'node:fs';
-import { DbManager, SqliteDriver, type DbRow } from '@tsips/core';
-import { FRAUD_RULE_COLUMNS, rulesFromRows, type FraudColumnParam, type RiskRange, type RuleSet } from '@tsips/modules';
+import { DbManager, SqliteDriver, type DbConnection, type DbRow } from '@tsips/core';
+import { FRAUD_RULE_COLUMNS, readRiskRanges, rulesFromRows, splitCsvLine, type FraudColumnParam, type RiskRange, type RuleSet } from '@tsips/modules';
 import { formatDiagnostics, loadScript } from '@tsips/script';
 
 /** fraud_detection's settings in a script. */
@@ -62,18 +62,22 @@ export function fraudSettingsOf(file: string, cwd: string = process.cwd()): Frau
   return settingsOf(modparams, defaultUrl);
 }
 
-/** The rules in the settings' database table (relative SQLite paths resolve against `cwd`, as the server's do). */
-export async function rulesFromDatabase(s: FraudSettings, cwd: string = process.cwd()): Promise<RuleSet> {
+/** Runs `fn` on the settings' database (relative SQLite paths resolve against `cwd`, as the server's do). */
+async function withFraudDb<T>(s: FraudSettings, cwd: string, fn: (conn: DbConnection) => Promise<T>): Promise<T> {
   const manager = new DbManager(cwd);
   manager.registerDriver(new SqliteDriver());
   manager.defaultUrl = s.dbUrl;
   const conn = await manager.open(manager.resolveUrl(null, 'fraud_detection'));
   try {
-    const rows = await conn.query(s.table, { columns: FRAUD_RULE_COLUMNS.map(([p]) => s.column(p)) });
-    return rulesFromRows(rows, s.column);
+    return await fn(conn);
   } finally {
     await conn.close();
   }
+}
+
+/** The rules in the settings' database table. */
+export async function rulesFromDatabase(s: FraudSettings, cwd: string = process.cwd()): Promise<RuleSet> {
+  return withFraudDb(s, cwd, async (conn) => rulesFromRows(await conn.query(s.table, { columns: FRAUD_RULE_COLUMNS.map(([p]) => s.column(p)) }), s.column));
 }
 
 /**
@@ -82,56 +86,27 @@ export async function rulesFromDatabase(s: FraudSettings, cwd: string = process.
  */
 export async function riskRangesFromDatabase(s: FraudSettings, cwd: string = process.cwd()): Promise<RiskRange[] | null> {
   if (s.dbUrl === null) return null;
-  const manager = new DbManager(cwd);
-  manager.registerDriver(new SqliteDriver());
-  manager.defaultUrl = s.dbUrl;
-  const conn = await manager.open(manager.resolveUrl(null, 'fraud_detection'));
-  try {
-    if ((await conn.tableColumns(s.riskTable)) === null) return null;
-    const rows = await conn.query(s.riskTable, { columns: ['prefix', 'label', 'risk'] });
-    if (rows.length === 0) return null;
-    return rows.map((r) => ({ prefix: String(r['prefix'] ?? ''), label: String(r['label'] ?? ''), risk: Number(r['risk'] ?? 0) }));
-  } finally {
-    await conn.close();
-  }
+  const ranges = await withFraudDb(s, cwd, (conn) => readRiskRanges(conn, s.riskTable));
+  return ranges === undefined || ranges.length === 0 ? null : ranges;
 }
 
-/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and line breaks. */
-export function parseCsv(text: string): string[][] {
+/** The rows of a small CSV file (no line breaks inside fields), with cdr.ts's field splitter. */
+function csvRows(file: string): string[][] {
   const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c !== '"') field += c;
-      else if (text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.length > 1 || r[0] !== '');
+  fs.readFileSync(file, 'utf8').split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      rows.push(splitCsvLine(line));
+    } catch (e) {
+      throw new RulesSourceError(`${file}:${i + 1}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
+  return rows;
 }
 
 /** The rules of a CSV file whose header names the table's columns; empty cells (but the prefix) take the column's default. */
 export function rulesFromCsv(file: string, s: FraudSettings = DEFAULT_FRAUD_SETTINGS): RuleSet {
-  const [header, ...data] = parseCsv(fs.readFileSync(file, 'utf8'));
+  const [header, ...data] = csvRows(file);
   if (header === undefined) throw new RulesSourceError(`${file}: empty (expected a header with the fraud_detection columns)`);
   const names = header.map((h) => h.trim());
   for (const p of ['rid_col', 'pid_col', 'prefix_col'] as const) {

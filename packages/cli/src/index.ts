@@ -5,5 +5,5 @@ export { VERSION } from './version';
 export { runServer, type RunOptions, type SignalSource } from './run-command';
 export { addReplayCommand, type ReplayCommandDeps } from './fraud-replay-command';
 export {
-  DEFAULT_FRAUD_SETTINGS, fraudSettingsOf, parseCsv, rulesFromCsv, rulesFromDatabase, RulesSourceError, type FraudSettings,
+  DEFAULT_FRAUD_SETTINGS, fraudSettingsOf, rulesFromCsv, rulesFromDatabase, RulesSourceError, type FraudSettings,
 } from './fraud-rules-source';

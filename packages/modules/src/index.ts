@@ -101,12 +101,12 @@ export { parseValidateFlags, VALIDATE_FLAGS } from './sipmsgops/validate-flags';
 export {
   DEFAULT_LEARNED_THRESHOLD, evaluateReplay, formatEvaluation, FRAUD_RULE_COLUMNS, FRD, replay, ReplayEvaluator, ReplayRun,
   RuleSet, rulesFromRows, StaticFraudChecker, staticReason,
-  LearnedDetector, localUtcOffset, DEFAULT_RISK_RANGES, FRD_LEARNED, type LearnedOptions, type RiskRange,
+  LearnedDetector, localUtcOffset, DEFAULT_RISK_RANGES, readRiskRanges, FRD_LEARNED, type LearnedOptions, type RiskRange,
   type AlertKind, type FraudColumnParam, type LearnedDetectorApi, type ReplayAlert, type ReplayEvaluation, type ReplayOptions,
   type ReplayRecord, type ReplayResult, type StaticFraudEvent,
 } from './fraud_detection';
 // Offline fraud tools (tsips fraud ...): CDR CSV I/O and the seeded CDR simulator.
-export { formatCdrHeader, formatCdrRow, formatIsoTime, parseCdr, parseIsoTime, readCdr, CdrParser, CDR_COLUMNS, type CdrRecord } from './fraud_detection/cdr';
+export { formatCdrHeader, formatCdrRow, formatIsoTime, parseCdr, parseIsoTime, readCdr, splitCsvLine, CdrParser, CDR_COLUMNS, type CdrRecord } from './fraud_detection/cdr';
 export { formatSimulateSummary, simulate, SIMULATE_DEFAULTS, writeCdr, type SimulateOptions, type SimulateResult, type SimulateSummary } from './fraud_detection/simulate';
 export { FRAUD_KINDS, type FraudEpisode, type FraudKind } from './fraud_detection/sim-fraud';
 export { USER_KINDS, type UserKind } from './fraud_detection/sim-users';

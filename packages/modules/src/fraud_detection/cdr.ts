@@ -11,15 +11,17 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
 export interface CdrRecord {
-  /** 1-based data row (the header is not counted). */
+  /** 1-based data row (the header is not counted), named in alerts and errors. */
   row: number;
   /** Call start, ms since the epoch. */
   startMs: number;
   caller: string;
   callee: string;
+  /** Talk time of an answered call; ring time (or 0) of an unanswered one. */
   durationS: number;
   sourceIp: string;
   answered: boolean;
+  /** Never read by the detectors: only the evaluation uses labels and episodes. */
   label?: 'fraud' | 'legit';
   /** Id of the fraud episode the row belongs to (fraud rows only). */
   episode?: string;

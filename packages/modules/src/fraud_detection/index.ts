@@ -81,7 +81,7 @@ export {
 export { FraudMiError } from './mi-error';
 export { FRD_LEARNED, createLearnedPart, type LearnedPart } from './learned-script';
 export { LearnedDetector, localUtcOffset, poissonTailBits, type LearnedOptions } from './learned/detector';
-export { DEFAULT_RISK_RANGES, RiskTable, type RiskRange } from './learned/risk-ranges';
+export { DEFAULT_RISK_RANGES, readRiskRanges, RiskTable, type RiskRange } from './learned/risk-ranges';
 export { UserProfile, Population } from './learned/profile';
 
 export interface FraudOptions {

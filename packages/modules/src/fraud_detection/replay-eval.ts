@@ -4,22 +4,10 @@
  * the false alerts per 1,000 legitimate calls. Only this file reads label and episode.
  */
 
-/** The fields of a CDR record that replay and its evaluation read (cdr.ts's CdrRecord has all of them). */
-export interface ReplayRecord {
-  /** Row number in the CDR file (1 = first data row), named in alerts and errors. */
-  readonly row: number;
-  /** Start of the call attempt, ms since the epoch. */
-  readonly startMs: number;
-  readonly caller: string;
-  readonly callee: string;
-  /** Talk time of an answered call; ring time (or 0) of an unanswered one. */
-  readonly durationS: number;
-  readonly sourceIp: string;
-  readonly answered: boolean;
-  readonly label?: 'fraud' | 'legit';
-  /** The fraud episode a call belongs to (calls of one attack share it). */
-  readonly episode?: string;
-}
+import type { CdrRecord } from './cdr';
+
+/** What replay and its evaluation read: a CDR record (cdr.ts), read-only. */
+export type ReplayRecord = Readonly<CdrRecord>;
 
 /** What alerted: the static rules, the learned detector, or both at the same call. */
 export type AlertKind = 'static' | 'learned' | 'both';

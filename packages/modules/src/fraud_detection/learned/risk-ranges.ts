@@ -5,6 +5,7 @@
  * (countries whose termination rates make fraud pay, international premium networks);
  * national premium-rate numbers need no row: the numbering plan says what they are.
  */
+import type { DbConnection } from '@tsips/core';
 
 export interface RiskRange {
   /** Digits of the E.164 number without '+', e.g. "53" (Cuba) or "37190" (Latvia premium). */
@@ -66,4 +67,14 @@ export class RiskTable {
     }
     return undefined;
   }
+}
+
+/**
+ * The rows of the high-risk table `table` (columns prefix, label, risk); undefined when the
+ * table does not exist. The module and `tsips fraud replay` both read it here.
+ */
+export async function readRiskRanges(conn: DbConnection, table: string): Promise<RiskRange[] | undefined> {
+  if ((await conn.tableColumns(table)) === null) return undefined;
+  const rows = await conn.query(table, { columns: ['prefix', 'label', 'risk'] });
+  return rows.map((r) => ({ prefix: String(r['prefix'] ?? ''), label: String(r['label'] ?? ''), risk: Number(r['risk'] ?? 0) }));
 }
