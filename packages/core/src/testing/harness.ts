@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { DbManager } from '../db/manager';
 import { SqliteDriver } from '../db/sqlite';
 import type { DbConnection } from '../db/types';
+import { createSchema, selectTables } from '../db/versions';
 
 /** Opens the SQLite database `url` (relative paths from `dir`), runs `fn` on it, closes it. */
 export async function withSqlite<T>(dir: string, url: string, fn: (db: DbConnection) => Promise<T> | T): Promise<T> {
@@ -29,6 +30,30 @@ export function writeScript(text: string, name = 'test.cfg'): string {
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   return file;
+}
+
+/** A SQLite file in a fresh temporary folder with OpenSIPS tables made; one per test. */
+export class TempDb {
+  private constructor(
+    readonly dir: string,
+    readonly url: string,
+  ) {}
+
+  /** `tables`: table names or schema groups, as `tsips-cli db create --tables` takes them. */
+  static async create(prefix: string, tables: readonly string[]): Promise<TempDb> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const db = new TempDb(dir, `sqlite://${path.join(dir, 'test.db')}`);
+    await db.with((conn) => createSchema(conn, selectTables(tables)));
+    return db;
+  }
+
+  with<T>(fn: (db: DbConnection) => Promise<T> | T): Promise<T> {
+    return withSqlite(this.dir, this.url, fn);
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
 }
 
 /** A UDP endpoint on 127.0.0.1 that queues what it receives. */

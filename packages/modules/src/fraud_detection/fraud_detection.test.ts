@@ -1,19 +1,15 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { coreTesting, createSchema, selectTables, type DbConnection } from '@tsips/core';
+import { coreTesting, type DbConnection } from '@tsips/core';
 import { createModuleRegistry, ScriptTestKit, Services, type ScriptValue } from '@tsips/script';
 import { createDbSqlite } from '../db_sqlite';
 import { DIALOG, type DialogWatcher } from '../dialog/api';
 import { createFraudDetection, FraudMiError, parseDays, RuleSet, UserStats } from './index';
 
-let dir: string;
-let url: string;
+let tmp: coreTesting.TempDb;
 /** Monday 2026-01-05 10:00:00 UTC. */
 const MONDAY_10 = Date.UTC(2026, 0, 5, 10, 0, 0);
 let clock = MONDAY_10;
 
-const withDb = <T>(fn: (db: DbConnection) => Promise<T>): Promise<T> => coreTesting.withSqlite(dir, url, fn);
+const withDb = <T>(fn: (db: DbConnection) => Promise<T>): Promise<T> => tmp.with(fn);
 
 type Row = Record<string, string | number>;
 const rule = (r: Row): Row => ({ profileid: 1, prefix: '', start_hour: '00:00', end_hour: '23:59', daysoftheweek: 'Mon-Sun', ...r });
@@ -27,22 +23,20 @@ async function rules(...rows: Row[]): Promise<void> {
 
 beforeEach(async () => {
   clock = MONDAY_10;
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-frd-'));
-  url = `sqlite://${path.join(dir, 'frd.db')}`;
-  await withDb(async (db) => { await createSchema(db, selectTables(['fraud_detection'])); });
+  tmp = await coreTesting.TempDb.create('tsips-frd-', ['fraud_detection']);
 });
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
-  fs.rmSync(dir, { recursive: true, force: true });
+  tmp.remove();
 });
 
 const SCRIPT = (params = '') => `
 loadmodule "db_sqlite.so"
 loadmodule "dialog.so"
 loadmodule "fraud_detection.so"
-modparam("fraud_detection", "db_url", "${url}")
+modparam("fraud_detection", "db_url", "${tmp.url}")
 modparam("fraud_detection", "use_utc_time", 1)
 ${params}
 route {

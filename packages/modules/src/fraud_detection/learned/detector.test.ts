@@ -2,37 +2,26 @@ import { LearnedDetector, poissonTailBits } from './detector';
 import { hash32, hourBin, UserProfile, MAX_NUMBERS, MAX_ZONES } from './profile';
 import { RiskTable, DEFAULT_RISK_RANGES } from './risk-ranges';
 import { ZoneClassifier } from './zones';
+import { Prng } from '../prng';
 
 const H = 3_600_000;
 const DAY = 24 * H;
 /** Monday 2026-09-07 00:00 UTC. */
 const MON = Date.UTC(2026, 8, 7);
 
-/** A small deterministic generator so the histories below are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FAVOURITES = ['+442079460011', '+447700900123', '+441614960022', '+442079460033', '+441134960044'];
 
 /** `users` office workers, Mon-Fri 09-17, 4 calls a day to domestic favourites, each answered 3 min. */
 function officeHistory(d: LearnedDetector, users: number, days: number): number {
-  const r = rng(7);
+  const r = new Prng(7);
   let maxScore = 0;
   for (let day = 0; day < days; day++) {
     if (day % 7 >= 5) continue;
     const times: { u: number; t: number }[] = [];
-    for (let u = 0; u < users; u++) for (let k = 0; k < 4; k++) times.push({ u, t: MON + day * DAY + (9 + r() * 8) * H });
+    for (let u = 0; u < users; u++) for (let k = 0; k < 4; k++) times.push({ u, t: MON + day * DAY + (9 + r.next() * 8) * H });
     times.sort((a, b) => a.t - b.t);
     for (const { u, t } of times) {
-      const number = FAVOURITES[Math.floor(r() * r() * FAVOURITES.length)]!;
+      const number = FAVOURITES[Math.floor(r.next() * r.next() * FAVOURITES.length)]!;
       const v = d.assess({ user: `u${u}`, number, t, sourceIp: `10.0.0.${u}` });
       maxScore = Math.max(maxScore, v.assessment.score);
       v.call.answered(t + 5000);
@@ -248,11 +237,11 @@ describe('LearnedDetector', () => {
     const plus8 = new LearnedDetector({ utcOffsetMin: () => 8 * 60 });
     officeHistory(utc, 5, 14);
     // Same history, shifted so it is office hours at +08:00 too.
-    const r = rng(7);
+    const r = new Prng(7);
     for (let day = 0; day < 14; day++) {
       if (day % 7 >= 5) continue;
       for (let k = 0; k < 20; k++) {
-        const at = MON + day * DAY + (1 + r() * 8) * H;
+        const at = MON + day * DAY + (1 + r.next() * 8) * H;
         plus8.assess({ user: 'u1', number: FAVOURITES[k % 5]!, t: at, sourceIp: '10.0.0.1' }).call.ended(at + 60_000, false);
       }
     }

@@ -1,21 +1,13 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { coreTesting, createSchema, selectTables } from '@tsips/core';
+import { coreTesting } from '@tsips/core';
 import { Population, UserProfile, hash32 } from './profile';
 import { POPULATION_ROW, ProfileStore } from './profile-store';
 
-let dir: string;
-let url: string;
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-frps-'));
-  url = `sqlite://${path.join(dir, 'p.db')}`;
-  await coreTesting.withSqlite(dir, url, (db) => createSchema(db, selectTables(['fraud_detection'])));
-});
-afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+let tmp: coreTesting.TempDb;
+beforeEach(async () => { tmp = await coreTesting.TempDb.create('tsips-frps-', ['fraud_detection']); });
+afterEach(() => tmp.remove());
 
 it('saves in batches (more than one transaction), reads each user back, and the population prior', async () => {
-  await coreTesting.withSqlite(dir, url, async (db) => {
+  await tmp.with(async (db) => {
     const logs: string[] = [];
     const store = new ProfileStore(db, 'fraud_profiles', (_l, t) => logs.push(t));
     const profiles: [string, UserProfile][] = [];
