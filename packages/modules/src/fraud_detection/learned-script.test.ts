@@ -2,10 +2,7 @@
  * check_fraud_learned() as a script sees it: return codes, $frd_* variables, E_FRD_ANOMALY,
  * MI show_profile, the high-risk table, and profiles that survive a restart.
  */
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { coreTesting, createSchema, selectTables, type DbConnection } from '@tsips/core';
+import { coreTesting, type DbConnection } from '@tsips/core';
 import { createModuleRegistry, ScriptTestKit, Services } from '@tsips/script';
 import { createDbSqlite } from '../db_sqlite';
 import { DIALOG, type DialogWatcher } from '../dialog/api';
@@ -16,28 +13,25 @@ const DAY = 24 * H;
 /** Monday 2026-09-07 00:00 UTC. */
 const MON = Date.UTC(2026, 8, 7);
 let clock = MON;
-let dir: string;
-let url: string;
+let tmp: coreTesting.TempDb;
 
-const withDb = <T>(fn: (db: DbConnection) => Promise<T>): Promise<T> => coreTesting.withSqlite(dir, url, fn);
+const withDb = <T>(fn: (db: DbConnection) => Promise<T>): Promise<T> => tmp.with(fn);
 
 beforeEach(async () => {
   clock = MON;
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsips-frl-'));
-  url = `sqlite://${path.join(dir, 'frd.db')}`;
-  await withDb(async (db) => { await createSchema(db, selectTables(['fraud_detection'])); });
+  tmp = await coreTesting.TempDb.create('tsips-frl-', ['fraud_detection']);
 });
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const s of stops.splice(0)) await s();
-  fs.rmSync(dir, { recursive: true, force: true });
+  tmp.remove();
 });
 
 const SCRIPT = (params = '') => `
 loadmodule "db_sqlite.so"
 loadmodule "dialog.so"
 loadmodule "fraud_detection.so"
-modparam("fraud_detection", "db_url", "${url}")
+modparam("fraud_detection", "db_url", "${tmp.url}")
 modparam("fraud_detection", "utc_offset", 0)
 modparam("fraud_detection", "learned_critical", 90)
 modparam("fraud_detection", "profile_save_interval", 0)
@@ -188,6 +182,16 @@ describe('profiles and ranges in the database', () => {
     expect(Number(p['calls'])).toBeGreaterThan(50);
     expect(Object.keys(p['zones'] as object)).toEqual(expect.arrayContaining(['GB:fixed_line', 'GB:mobile']));
     expect(p['median_duration_s']).toBe(120);
+  });
+
+  it('max_profiles bounds memory; profiles pushed out are still written, and read back on the next call', async () => {
+    const e = await server(SCRIPT('modparam("fraud_detection", "max_profiles", 2)'));
+    clock = MON + 10 * H;
+    for (const user of ['ann', 'ben', 'cat', 'dan']) await call(e, USUAL[0]!, user);
+    expect(e.frd.fraud.learned().profileCount).toBe(2);
+    expect(await e.frd.fraud.flushProfiles()).toBe(5); // four users and the population prior
+    await call(e, USUAL[1]!, 'ann'); // back from the table
+    expect(e.frd.fraud.learned().profile('ann')!.calls).toBeCloseTo(2, 5);
   });
 
   it('show_profile: 400 without a user, 404 for an unknown one', async () => {

@@ -5,18 +5,18 @@
  */
 import type { FunctionExport, ModparamExport, MiExport, PvarExport, ScriptContext, ScriptValue, Services } from '@tsips/script';
 import { PvBindError } from '@tsips/script';
-import type { DbConnection, DbRow } from '@tsips/core';
+import type { DbConnection } from '@tsips/core';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { event, fn, implementedFn, implementedMi, intParam, mi, strParam } from '../shared/declare';
 import { ISSUE } from '../shared/issues';
 import { intOrVar, OPT, str } from '../shared/params';
 import { REQ_REPLY } from '../shared/routes';
 import { DIALOG } from '../dialog/api';
-import type { Assessment } from './detector-api';
+import { DEFAULT_LEARNED_THRESHOLD, type Assessment } from './detector-api';
 import { LearnedDetector, localUtcOffset } from './learned/detector';
 import { FraudMiError } from './mi-error';
 import { ProfileStore } from './learned/profile-store';
-import { DEFAULT_RISK_RANGES, type RiskRange } from './learned/risk-ranges';
+import { DEFAULT_RISK_RANGES, readRiskRanges, type RiskRange } from './learned/risk-ranges';
 
 const R = ISSUE.unscheduled;
 
@@ -31,7 +31,7 @@ export const LEARNED_FUNCTIONS = [
 ];
 
 export const LEARNED_PARAMS = [
-  intParam('learned_threshold', 60, 'Score (0..100) from which check_fraud_learned() reports an anomaly when the call gives no threshold.'),
+  intParam('learned_threshold', DEFAULT_LEARNED_THRESHOLD, 'Score (0..100) from which check_fraud_learned() reports an anomaly when the call gives no threshold.'),
   intParam('learned_critical', 85, 'Score from which check_fraud_learned() returns -2 (never below the threshold in use).'),
   strParam('home_country', 'GB', 'ISO country of the deployment: national dialled digits are read as its numbers.', {
     validate: (v) => (isSupportedCountry(String(v).toUpperCase()) ? undefined : `'${String(v)}' is not a country code libphonenumber knows (e.g. GB, US, DE)`),
@@ -98,6 +98,9 @@ export function createLearnedPart(opts: LearnedPartOptions): LearnedPart {
   /** Profiles evicted from memory since the last write. */
   const evicted = new Map<string, import('./learned/profile').UserProfile>();
   let warnedNoDialog = false;
+  // Modparams are fixed once the script is loaded: read at init, not per call.
+  let defaultThreshold = cfg<number>('learned_threshold');
+  let criticalFrom = cfg<number>('learned_critical');
 
   const det = (): LearnedDetector => {
     if (detector === null) throw new Error('fraud_detection is not initialised');
@@ -107,13 +110,9 @@ export function createLearnedPart(opts: LearnedPartOptions): LearnedPart {
   const readRisk = async (): Promise<readonly RiskRange[]> => {
     if (conn === null) return DEFAULT_RISK_RANGES;
     const table = cfg<string>('risk_table');
-    if ((await conn.tableColumns(table)) === null) {
-      log(2, `fraud_detection: no table '${table}': using the built-in high-risk ranges (tsips-cli db create makes it)`);
-      return DEFAULT_RISK_RANGES;
-    }
-    const rows: DbRow[] = await conn.query(table, { columns: ['prefix', 'label', 'risk'] });
-    if (rows.length === 0) return DEFAULT_RISK_RANGES;
-    return rows.map((r) => ({ prefix: String(r['prefix'] ?? ''), label: String(r['label'] ?? ''), risk: Number(r['risk'] ?? 0) }));
+    const ranges = await readRiskRanges(conn, table);
+    if (ranges === undefined) log(2, `fraud_detection: no table '${table}': using the built-in high-risk ranges (tsips-cli db create makes it)`);
+    return ranges === undefined || ranges.length === 0 ? DEFAULT_RISK_RANGES : ranges;
   };
 
   const check = (ctx: ScriptContext, user: string, number: string, thr: number | null): number => {
@@ -122,8 +121,8 @@ export function createLearnedPart(opts: LearnedPartOptions): LearnedPart {
       return FRD_LEARNED.ERROR;
     }
     const d = det();
-    const threshold = thr ?? cfg<number>('learned_threshold');
-    const critical = Math.max(threshold, cfg<number>('learned_critical'));
+    const threshold = thr ?? defaultThreshold;
+    const critical = Math.max(threshold, criticalFrom);
     const t = opts.now();
     const { assessment, call } = d.assess({ user, number, t, sourceIp: ctx.rcv.srcIp });
     ctx.moduleState.set(STATE, assessment);
@@ -199,10 +198,11 @@ export function createLearnedPart(opts: LearnedPartOptions): LearnedPart {
 
   const flush = async (): Promise<number> => {
     if (store === null || detector === null) return 0;
-    const changed = detector.drainDirty();
-    for (const [u, p] of evicted) if (!changed.some(([c]) => c === u)) changed.push([u, p]);
+    // Evicted profiles, then the ones in memory: a user read back after an eviction is newer.
+    const changed = new Map(evicted);
     evicted.clear();
-    return store.save(changed, changed.length > 0 ? detector.savedPopulation() : null, opts.now());
+    for (const [u, p] of detector.drainDirty()) changed.set(u, p);
+    return store.save([...changed], changed.size > 0 ? detector.savedPopulation() : null, opts.now());
   };
 
   return {
@@ -215,6 +215,8 @@ export function createLearnedPart(opts: LearnedPartOptions): LearnedPart {
       conn = c;
       services = s;
       log = l;
+      defaultThreshold = cfg<number>('learned_threshold');
+      criticalFrom = cfg<number>('learned_critical');
       const table = cfg<string>('profiles_table');
       const hasTable = (await c.tableColumns(table)) !== null;
       if (!hasTable) log(2, `fraud_detection: no table '${table}': learned profiles are kept in memory only (tsips-cli db create makes it)`);
@@ -224,7 +226,7 @@ export function createLearnedPart(opts: LearnedPartOptions): LearnedPart {
       detector = new LearnedDetector({
         homeCountry: String(cfg<string>('home_country')).toUpperCase() as CountryCode,
         riskRanges: await readRisk(),
-        threshold: cfg<number>('learned_threshold'),
+        threshold: defaultThreshold,
         utcOffsetMin: offsetMin === -1 ? localUtcOffset() : () => offsetMin,
         maxProfiles: cfg<number>('max_profiles'),
         onEvict: (u, p) => { evicted.set(u, p); },
