@@ -83,6 +83,11 @@ function chooseVictim(ctx: SimContext, users: readonly SimUser[], kind: FraudKin
   return victim;
 }
 
+/** The kinds that hit one account, by the function that writes an episode of each. */
+const ONE_VICTIM: Record<Exclude<FraudKind, 'wangiri'>, (ctx: SimContext, id: string, victim: SimUser, day: number) => FraudEpisode> = {
+  irsf: irsfBurst, pbx: pbxHack, ramp: slowRamp, premium: newPremium,
+};
+
 function injectEpisodes(ctx: SimContext, users: readonly SimUser[], count: number, warmup: number): FraudEpisode[] {
   const { rng } = ctx;
   const hit = new Set<string>();
@@ -95,26 +100,13 @@ function injectEpisodes(ctx: SimContext, users: readonly SimUser[], count: numbe
     const id = `e${String(i + 1).padStart(2, '0')}-${kind}`;
     const last = Math.max(0, ctx.days - EPISODE_DAYS[kind]);
     const day = rng.int(Math.min(warmup, last), last);
-    switch (kind) {
-      case 'irsf':
-        episodes.push(irsfBurst(ctx, id, chooseVictim(ctx, users, kind, hit), day));
-        break;
-      case 'pbx':
-        episodes.push(pbxHack(ctx, id, chooseVictim(ctx, users, kind, hit), day));
-        break;
-      case 'ramp':
-        episodes.push(slowRamp(ctx, id, chooseVictim(ctx, users, kind, hit), day));
-        break;
-      case 'premium':
-        episodes.push(newPremium(ctx, id, chooseVictim(ctx, users, kind, hit), day));
-        break;
-      case 'wangiri': {
-        const pool = users.filter((u) => VICTIM_KINDS.wangiri.includes(u.kind));
-        const victims = pickSome(ctx, pool.map((u) => u.id), rng.int(5, 30)).map((uid) => pool.find((u) => u.id === uid)!);
-        if (victims.length === 0) throw new Error('simulate: no user for a wangiri episode (too few users)');
-        episodes.push(wangiri(ctx, id, victims, day));
-        break;
-      }
+    if (kind === 'wangiri') {
+      const pool = users.filter((u) => VICTIM_KINDS.wangiri.includes(u.kind));
+      const victims = pickSome(ctx, pool.map((u) => u.id), rng.int(5, 30)).map((uid) => pool.find((u) => u.id === uid)!);
+      if (victims.length === 0) throw new Error('simulate: no user for a wangiri episode (too few users)');
+      episodes.push(wangiri(ctx, id, victims, day));
+    } else {
+      episodes.push(ONE_VICTIM[kind](ctx, id, chooseVictim(ctx, users, kind, hit), day));
     }
   }
   return episodes;
